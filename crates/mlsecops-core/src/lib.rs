@@ -1,1 +1,16 @@
-//! mlsecops-core
+//! Shared data model of mlsecops: severities, the rule registry, findings, per-file
+//! status and the run report. Every scanner produces [`Finding`]s that reference a rule
+//! declared once in [`rules::RULES`]; renderers (human, JSON, SARIF) and docs are generated
+//! from the same registry.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod finding;
+mod report;
+pub mod rules;
+mod severity;
+
+pub use finding::{Evidence, Finding, Location};
+pub use report::{ExitCode, FileReport, FileStatus, ScanReport, Summary, ToolInfo};
+pub use rules::{Category, Compliance, RULES, RULESET_VERSION, Rule, rule};
+pub use severity::{ParseSeverityError, Severity};
