@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -40,10 +41,10 @@ impl Location {
             out.push_str(member);
         }
         if let Some(offset) = self.offset {
-            out.push_str(&format!(" @ offset {offset}"));
+            let _ = write!(out, " @ offset {offset}");
         }
         if let Some(op) = self.opcode_index {
-            out.push_str(&format!(" (opcode #{op})"));
+            let _ = write!(out, " (opcode #{op})");
         }
         out
     }
@@ -131,7 +132,11 @@ impl Finding {
             hasher.update([0]);
         }
         let digest = hasher.finalize();
-        self.fingerprint = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let mut hex = String::with_capacity(32);
+        for byte in digest.iter().take(16) {
+            let _ = write!(hex, "{byte:02x}");
+        }
+        self.fingerprint = hex;
     }
 }
 

@@ -1,0 +1,252 @@
+//! SARIF 2.1.0 output (the subset GitHub code scanning and other consumers read).
+
+use std::fmt::Write as _;
+
+use mlsecops_core::{FileStatus, Finding, RULES, Rule, ScanReport, Severity};
+use serde_json::{Map, Value, json};
+
+use crate::{REPOSITORY_URL, rule_help_uri};
+
+/// `$schema` written into every log.
+const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Base id that relative artifact URIs are resolved against.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline) with one run.
+/// `rules[]` lists every rule in the registry, not only the ones that fired, so consumers
+/// can show documentation for all of them.
+pub fn render_sarif(report: &ScanReport) -> String {
+    let rules: Vec<Value> = RULES.iter().map(rule_descriptor).collect();
+    let results: Vec<Value> = report
+        .files
+        .iter()
+        .flat_map(|f| &f.findings)
+        .map(result)
+        .collect();
+    let notifications: Vec<Value> = report
+        .files
+        .iter()
+        .filter(|f| f.status.is_incomplete())
+        .map(|f| {
+            let level = if f.status == FileStatus::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            let reason = f.reason.as_deref().unwrap_or("no reason given");
+            json!({
+                "level": level,
+                "message": {
+                    "text": format!("{} was not fully analysed ({}): {reason}", f.path, f.status.as_str()),
+                },
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact_location(&f.path) } }],
+                "properties": { "status": f.status.as_str(), "format": f.format },
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": report.tool.name,
+                    "version": report.tool.version,
+                    "semanticVersion": report.tool.version,
+                    "informationUri": REPOSITORY_URL,
+                    "rules": rules,
+                    "properties": { "ruleset": report.tool.ruleset },
+                }
+            },
+            "invocations": [{
+                "executionSuccessful": true,
+                "exitCode": report.summary.exit_code,
+                "toolExecutionNotifications": notifications,
+            }],
+            "originalUriBaseIds": {
+                SRCROOT: {
+                    "description": { "text": "The directory mlsecops was run from; relative result paths are resolved against it." }
+                }
+            },
+            "results": results,
+        }]
+    });
+    let mut out =
+        serde_json::to_string_pretty(&log).expect("a serde_json::Value always serialises");
+    out.push('\n');
+    out
+}
+
+/// SARIF `problem.severity` (GitHub): error, warning or recommendation.
+fn problem_severity(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "recommendation",
+    }
+}
+
+/// `pickle-code-execution` -> `PickleCodeExecution`.
+pub(crate) fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+fn rule_descriptor(rule: &Rule) -> Value {
+    let mut tags: Vec<String> = vec![rule.category.as_str().to_owned(), "security".to_owned()];
+    for cwe in rule.compliance.cwe {
+        tags.push((*cwe).to_owned());
+        tags.push(format!("external/cwe/{}", cwe.to_ascii_lowercase()));
+    }
+    let mut unique = std::collections::BTreeSet::new();
+    tags.retain(|t| unique.insert(t.clone()));
+    let help_uri = rule_help_uri(rule.id);
+    let mut markdown = format!("**Remediation:** {}\n", rule.remediation);
+    if !rule.references.is_empty() {
+        markdown.push_str("\n**References:**\n\n");
+        for reference in rule.references {
+            let _ = writeln!(markdown, "- {reference}");
+        }
+    }
+    let _ = writeln!(markdown, "\n[Rule documentation]({help_uri})");
+    json!({
+        "id": rule.id,
+        "name": pascal_case(rule.id),
+        "shortDescription": { "text": rule.title },
+        "fullDescription": { "text": rule.description },
+        "help": { "text": rule.remediation, "markdown": markdown },
+        "helpUri": help_uri,
+        "defaultConfiguration": { "level": rule.severity.sarif_level() },
+        "properties": {
+            "tags": tags,
+            "security-severity": rule.severity.security_severity(),
+            "precision": "high",
+            "problem.severity": problem_severity(rule.severity),
+        },
+    })
+}
+
+fn result(finding: &Finding) -> Value {
+    let loc = &finding.location;
+    let mut region = Map::new();
+    region.insert("startLine".into(), json!(1));
+    // The offset is relative to the innermost member when there is one; only an offset
+    // into the file itself is a byte offset of the SARIF artifact.
+    if let (Some(offset), None) = (loc.offset, &loc.member) {
+        region.insert("byteOffset".into(), json!(offset));
+    }
+    let mut location = json!({
+        "physicalLocation": {
+            "artifactLocation": artifact_location(&loc.path),
+            "region": region,
+        }
+    });
+    if let Some(member) = &loc.member {
+        location["logicalLocations"] = json!([{
+            "name": member.rsplit('/').next().unwrap_or(member),
+            "fullyQualifiedName": member,
+            "kind": "member",
+        }]);
+    }
+    let mut properties = Map::new();
+    properties.insert("severity".into(), json!(finding.severity));
+    if let Some(member) = &loc.member {
+        properties.insert("member".into(), json!(member));
+    }
+    if let Some(offset) = loc.offset {
+        properties.insert("offset".into(), json!(offset));
+    }
+    if let Some(index) = loc.opcode_index {
+        properties.insert("opcodeIndex".into(), json!(index));
+    }
+    if !finding.evidence.is_empty() {
+        properties.insert("evidence".into(), json!(finding.evidence));
+    }
+    let mut value = json!({
+        "ruleId": finding.rule,
+        "level": finding.severity.sarif_level(),
+        "message": { "text": finding.message },
+        "locations": [location],
+        "partialFingerprints": { "mlsecops/v1": finding.fingerprint },
+        "properties": properties,
+    });
+    if let Some(index) = RULES.iter().position(|r| r.id == finding.rule) {
+        value["ruleIndex"] = json!(index);
+    }
+    value
+}
+
+/// `artifactLocation` for a path: relative paths become a percent-encoded relative URI
+/// against `%SRCROOT%`; absolute paths become `file://` URIs.
+fn artifact_location(path: &str) -> Value {
+    let slashed = path.replace('\\', "/");
+    let bytes = slashed.as_bytes();
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+    if slashed.starts_with('/') {
+        json!({ "uri": format!("file://{}", percent_encode(&slashed, false)) })
+    } else if drive {
+        json!({ "uri": format!("file:///{}", percent_encode(&slashed, true)) })
+    } else {
+        let mut rel = slashed.as_str();
+        while let Some(rest) = rel.strip_prefix("./") {
+            rel = rest;
+        }
+        json!({ "uri": percent_encode(rel, false), "uriBaseId": SRCROOT })
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters and `/` (and `:` when
+/// `keep_colon`, for Windows drive letters).
+pub(crate) fn percent_encode(path: &str, keep_colon: bool) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/')
+            || (keep_colon && byte == b':');
+        if keep {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_case_of_ids() {
+        assert_eq!(pascal_case("pickle-code-execution"), "PickleCodeExecution");
+        assert_eq!(pascal_case("zip-crc-mismatch"), "ZipCrcMismatch");
+    }
+
+    #[test]
+    fn uris() {
+        assert_eq!(
+            artifact_location("./models/my model#1.pt"),
+            json!({ "uri": "models/my%20model%231.pt", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            artifact_location("dir\\a:b.pkl"),
+            json!({ "uri": "dir/a%3Ab.pkl", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            artifact_location("/abs/ü.pkl"),
+            json!({ "uri": "file:///abs/%C3%BC.pkl" })
+        );
+        assert_eq!(
+            artifact_location("C:\\m\\x.pt"),
+            json!({ "uri": "file:///C:/m/x.pt" })
+        );
+    }
+}
