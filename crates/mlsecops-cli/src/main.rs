@@ -1,1 +1,233 @@
-fn main() {}
+//! `mlsecops`: security for the machine-learning lifecycle.
+//!
+//! This binary is deliberately thin: argument parsing, progress, rendering and exit codes.
+//! Everything else lives in the library crates.
+#![forbid(unsafe_code)]
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode as ProcessExit;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use mlsecops_core::{ExitCode, RULES, ScanReport, Severity, ToolInfo, rule};
+use mlsecops_report::HumanOptions;
+use mlsecops_scan::{ScanOptions, Scanner, collect_targets};
+
+/// Finds code execution and tampering in ML model files without ever loading them.
+#[derive(Debug, Parser)]
+#[command(name = "mlsecops", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan model files and directories (content-sniffed, walked in parallel).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Scan(ScanArgs),
+    /// List every rule with its id, default severity and title.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Show the full documentation of one rule.
+    Explain {
+        /// Rule id, e.g. `pickle-code-execution`.
+        rule: String,
+    },
+}
+
+const EXIT_CODES_HELP: &str = "Exit codes:
+  0  every file fully analysed (or skipped as not a model), nothing at or above --fail-on
+  1  findings at or above --fail-on (even if some files also failed to analyse);
+     with --strict also any file not fully analysed
+  2  nothing at or above --fail-on, but some file is inconclusive, unreadable or in an
+     unsupported model format, or nothing at all was analysed
+  3  usage error or fatal error (bad arguments, output not writable)";
+
+#[derive(Debug, clap::Args)]
+struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that fails the run (exit 1).
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Treat files that could not be fully analysed as failures (exit 1).
+    #[arg(long)]
+    strict: bool,
+    /// When to use colours in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Also list fully analysed files without findings.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse::<Severity>().map_err(|e| e.to_string())
+}
+
+fn main() -> ProcessExit {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                ExitCode::Usage as u8
+            } else {
+                0
+            };
+            let _ = err.print();
+            return ProcessExit::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ProcessExit::from(code as u8),
+        Err(err) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {err:#}");
+            }
+            ProcessExit::from(ExitCode::Usage as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan(&args),
+        Command::Rules { format } => {
+            let text = match format {
+                ListFormat::Table => {
+                    mlsecops_report::render_rules_table(std::io::stdout().is_terminal())
+                }
+                ListFormat::Json => {
+                    let mut s = serde_json::to_string_pretty(RULES).context("serialising rules")?;
+                    s.push('\n');
+                    s
+                }
+            };
+            write_stdout(&text)?;
+            Ok(ExitCode::Clean)
+        }
+        Command::Explain { rule: id } => {
+            let Some(found) = rule(&id) else {
+                let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+                anyhow::bail!("unknown rule `{id}`; known rules: {}", known.join(", "));
+            };
+            write_stdout(&mlsecops_report::render_rule_explain(found))?;
+            Ok(ExitCode::Clean)
+        }
+    }
+}
+
+fn scan(args: &ScanArgs) -> Result<ExitCode> {
+    if let Some(threads) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .context("configuring the worker pool")?;
+    }
+    let scanner = Scanner::new(ScanOptions::default());
+    let (targets, mut files) = collect_targets(&args.paths);
+    let progress = if !args.no_progress && std::io::stderr().is_terminal() && targets.len() > 1 {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(targets.len() as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} files {elapsed} {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    files.extend(scanner.scan_targets(&targets, &|report| {
+        progress.set_message(report.path.clone());
+        progress.inc(1);
+    }));
+    progress.finish_and_clear();
+
+    let report = ScanReport::new(
+        ToolInfo::new(env!("CARGO_PKG_VERSION")),
+        files,
+        args.fail_on,
+        args.strict,
+    );
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let rendered = match args.format {
+        Format::Json => mlsecops_report::render_json(&report),
+        Format::Sarif => mlsecops_report::render_sarif(&report),
+        Format::Human => {
+            let mut buf = Vec::new();
+            mlsecops_report::render_human(
+                &report,
+                &HumanOptions {
+                    color,
+                    verbose: args.verbose,
+                },
+                &mut buf,
+            )
+            .context("rendering the report")?;
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .with_context(|| format!("writing report to {}", path.display()))?,
+        None => write_stdout(&rendered)?,
+    }
+    Ok(report.exit_code())
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`mlsecops rules | head`) is not an error worth reporting.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout"),
+    }
+}

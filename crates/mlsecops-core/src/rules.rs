@@ -430,10 +430,11 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "archive-link-member",
         title: "Archive contains a symbolic or hard link",
-        severity: Severity::Medium,
+        severity: Severity::High,
         category: Category::Archive,
         description: "A member is a symbolic or hard link. On extraction it can point at files outside the archive \
-            (e.g. ~/.ssh) that later members overwrite or that get loaded as the model.",
+            (e.g. ~/.ssh or /etc/passwd) that later members overwrite or that get loaded as the model. Model \
+            writers never produce link members.",
         remediation: "Extract with link members refused, or re-create the archive without links.",
         references: &["CWE-59", "modelaudit S406"],
         compliance: Compliance {
@@ -446,9 +447,9 @@ pub static RULES: &[Rule] = &[
         title: "Archive or compressed stream exceeds size or ratio limits",
         severity: Severity::High,
         category: Category::Archive,
-        description: "A member or compressed stream declares or produces more data than the caps allow, or its \
-            compression ratio is extreme. Decompression stopped at the cap; the rest was not analysed and the file \
-            is inconclusive.",
+        description: "A member or compressed stream has an extreme compression ratio, or declares or produces \
+            more data than the caps allow. When a cap stops decompression, the rest is not analysed and the file \
+            is inconclusive; a small bomb that fits the caps is analysed completely and still reported.",
         remediation: "Do not extract the file; it is a decompression bomb or needs review with raised caps.",
         references: &["CWE-409", "modelaudit S410"],
         compliance: RESOURCE,
@@ -456,10 +457,11 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "archive-depth-limit",
         title: "Archive nesting too deep",
-        severity: Severity::Medium,
+        severity: Severity::High,
         category: Category::Archive,
         description: "Containers are nested deeper than the cap (5 levels: ZIP in ZIP in gzip…). The innermost \
-            content was not analysed and the file is inconclusive.",
+            content was not analysed and the file is inconclusive. Real model files are never nested this deep; \
+            deep nesting is a known way to push payloads past scanners (modelscan stops at one level).",
         remediation: "Unpack the file by hand in a sandbox and scan the inner content; real models are not nested \
             this deep.",
         references: &["CWE-674", "modelscan NestedZipError"],
@@ -468,10 +470,11 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "archive-encrypted",
         title: "Archive member is encrypted and cannot be analysed",
-        severity: Severity::Medium,
+        severity: Severity::High,
         category: Category::Archive,
         description: "A member is encrypted (ZIP or 7z password protection) and its content cannot be read \
-            without the password, so it was not analysed. The file is inconclusive.",
+            without the password, so it was not analysed and the file is inconclusive. Model archives have no \
+            reason to hide members; scanners that skip such archives (modelscan BAD_ZIP) are bypassed this way.",
         remediation: "Obtain the decrypted model and scan it; never load an encrypted archive you cannot inspect.",
         references: &["modelscan skip category BAD_ZIP"],
         compliance: PARSER_DIFFERENTIAL,
