@@ -9,7 +9,7 @@ use mlsecops_core::{FileReport, FileStatus, Finding, Location};
 
 use crate::ScanOptions;
 use crate::numpy;
-use crate::sniff::{Sniffed, codec_label, sniff};
+use crate::sniff::{Sniffed, codec_label, sniff, sniff_prefix};
 
 /// Bytes of an archive member inflated to decide what it is.
 const SNIFF_LEN: usize = 64 * 1024;
@@ -415,7 +415,7 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            let kind = sniff(&prefix);
+            let kind = sniff_prefix(&prefix);
             if !kind.is_analysed() && entry.flags & 1 != 0 && !prefix.is_empty() {
                 // Flag 0x1 and content that decodes as nothing: really encrypted.
                 self.unreadable_entry(&child, &zip::EntryError::Encrypted);

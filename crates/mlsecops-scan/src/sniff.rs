@@ -81,9 +81,20 @@ pub(crate) fn codec_label(codec: Codec) -> &'static str {
     }
 }
 
-/// Classifies `data` by content. `data` may be only a prefix of the file (e.g. the first
-/// 64 KiB of an archive member); every check here is bounded.
+/// Classifies a whole file or member by content; every check here is bounded.
 pub fn sniff(data: &[u8]) -> Sniffed {
+    match sniff_prefix(data) {
+        Sniffed::Unknown if zip::find_eocd(data).is_some() && zip::looks_like_zip(data) => {
+            Sniffed::ZipWithPrefix
+        }
+        other => other,
+    }
+}
+
+/// Classifies the first bytes of a file or member (e.g. the first 64 KiB of an archive
+/// member, without inflating the rest). Never reports [`Sniffed::ZipWithPrefix`], which
+/// needs the end of the data.
+pub(crate) fn sniff_prefix(data: &[u8]) -> Sniffed {
     if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
         return Sniffed::Zip;
     }
@@ -132,9 +143,6 @@ pub fn sniff(data: &[u8]) -> Sniffed {
         if compress::decompress_prefix(codec, data, 512).is_ok_and(|out| !out.is_empty()) {
             return Sniffed::Compressed(codec);
         }
-    }
-    if zip::find_eocd(data).is_some() && zip::looks_like_zip(data) {
-        return Sniffed::ZipWithPrefix;
     }
     Sniffed::Unknown
 }
