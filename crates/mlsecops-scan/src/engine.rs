@@ -394,8 +394,7 @@ impl Cx<'_> {
         let archive = match zip::parse(data, &limits) {
             Ok(archive) => archive,
             Err(err) => {
-                self.report("container-malformed", format!("ZIP: {err}"), member, None);
-                self.mark_incomplete(member, format!("ZIP: {err}"));
+                self.not_analysed("container-malformed", format!("ZIP: {err}"), member);
                 return "zip".to_owned();
             }
         };
@@ -447,19 +446,38 @@ impl Cx<'_> {
         zip_label(&names).to_owned()
     }
 
+    /// Reports a finding for something that could not be analysed and marks the file
+    /// inconclusive with the same message.
+    fn not_analysed(&mut self, rule: &str, message: String, member: Option<&str>) {
+        self.mark_incomplete(member, message.clone());
+        self.report(rule, message, member, None);
+    }
+
+    /// Analyses an extracted member when its content (or a pickle name) says it is
+    /// something this version analyses; other members (tensor data, text) are skipped.
+    fn analyse_member(&mut self, bytes: &[u8], entry_name: &str, child: &str, depth: usize) {
+        let kind = sniff(bytes);
+        if kind.is_analysed() || has_ext(entry_name, PICKLE_EXTENSIONS) {
+            let kind = if kind.is_analysed() {
+                kind
+            } else {
+                Sniffed::Pickle
+            };
+            self.analyse(bytes, base_name(entry_name), Some(child), depth + 1, kind);
+        }
+    }
+
     fn unreadable_entry(&mut self, child: &str, err: &zip::EntryError) {
         let rule = match err {
             zip::EntryError::Encrypted => "archive-encrypted",
             zip::EntryError::OutputLimit { .. } => "archive-limit",
             _ => "container-malformed",
         };
-        self.report(
+        self.not_analysed(
             rule,
             format!("member could not be read: {err}"),
             Some(child),
-            None,
         );
-        self.mark_incomplete(Some(child), format!("member could not be read: {err}"));
     }
 
     fn compressed(
@@ -494,8 +512,7 @@ impl Cx<'_> {
                     compress::DecompressError::OutputLimit { .. } => "archive-limit",
                     _ => "container-malformed",
                 };
-                self.report(rule, format!("{label}: {err}"), member, None);
-                self.mark_incomplete(member, format!("{label}: {err}"));
+                self.not_analysed(rule, format!("{label}: {err}"), member);
                 label.to_owned()
             }
         }
@@ -505,8 +522,7 @@ impl Cx<'_> {
         let listing = match tar::list(data, &tar::TarLimits::default()) {
             Ok(listing) => listing,
             Err(err) => {
-                self.report("container-malformed", format!("tar: {err}"), member, None);
-                self.mark_incomplete(member, format!("tar: {err}"));
+                self.not_analysed("container-malformed", format!("tar: {err}"), member);
                 return "tar".to_owned();
             }
         };
@@ -514,8 +530,7 @@ impl Cx<'_> {
             self.archive_anomaly(anomaly, member);
         }
         if let Some(err) = &listing.error {
-            self.report("container-malformed", format!("tar: {err}"), member, None);
-            self.mark_incomplete(member, format!("tar: {err}"));
+            self.not_analysed("container-malformed", format!("tar: {err}"), member);
         }
         let mut names = Vec::new();
         for entry in &listing.entries {
@@ -524,21 +539,7 @@ impl Cx<'_> {
                 continue;
             }
             let child = join(member, &entry.name);
-            let kind = sniff(entry.data);
-            if kind.is_analysed() || has_ext(&entry.name, PICKLE_EXTENSIONS) {
-                let kind = if kind.is_analysed() {
-                    kind
-                } else {
-                    Sniffed::Pickle
-                };
-                self.analyse(
-                    entry.data,
-                    base_name(&entry.name),
-                    Some(&child),
-                    depth + 1,
-                    kind,
-                );
-            }
+            self.analyse_member(entry.data, &entry.name, &child, depth);
         }
         let legacy = ["sys_info", "pickle", "storages"]
             .iter()
@@ -557,21 +558,7 @@ impl Cx<'_> {
                 for entry in entries.iter().filter(|e| !e.is_dir) {
                     self.budget = self.budget.saturating_sub(entry.data.len() as u64);
                     let child = join(member, &entry.name);
-                    let kind = sniff(&entry.data);
-                    if kind.is_analysed() || has_ext(&entry.name, PICKLE_EXTENSIONS) {
-                        let kind = if kind.is_analysed() {
-                            kind
-                        } else {
-                            Sniffed::Pickle
-                        };
-                        self.analyse(
-                            &entry.data,
-                            base_name(&entry.name),
-                            Some(&child),
-                            depth + 1,
-                            kind,
-                        );
-                    }
+                    self.analyse_member(&entry.data, &entry.name, &child, depth);
                 }
             }
             Err(err) => {
@@ -582,8 +569,7 @@ impl Cx<'_> {
                     | sevenz::SevenZError::TotalTooLarge { .. } => "archive-limit",
                     _ => "container-malformed",
                 };
-                self.report(rule, format!("7z: {err}"), member, None);
-                self.mark_incomplete(member, format!("7z: {err}"));
+                self.not_analysed(rule, format!("7z: {err}"), member);
             }
         }
         "7z".to_owned()
