@@ -23,6 +23,15 @@ pub enum FileStatus {
 }
 
 impl FileStatus {
+    /// All statuses, in report order.
+    pub const ALL: [FileStatus; 5] = [
+        FileStatus::Complete,
+        FileStatus::Inconclusive,
+        FileStatus::Error,
+        FileStatus::Unsupported,
+        FileStatus::Skipped,
+    ];
+
     /// Lower-case name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -151,16 +160,10 @@ impl ScanReport {
         strict: bool,
     ) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut status: BTreeMap<String, usize> = [
-            FileStatus::Complete,
-            FileStatus::Inconclusive,
-            FileStatus::Error,
-            FileStatus::Unsupported,
-            FileStatus::Skipped,
-        ]
-        .iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
+        let mut status: BTreeMap<String, usize> = FileStatus::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), 0))
+            .collect();
         let mut severity: BTreeMap<String, usize> = Severity::ALL
             .iter()
             .map(|s| (s.as_str().to_owned(), 0))

@@ -22,11 +22,7 @@ fn trim_ascii_ws(s: &[u8]) -> &[u8] {
 /// no leading zeros on non-zero decimal numbers.
 pub(crate) fn parse_int_base0(text: &[u8]) -> Option<TextInt<'_>> {
     let s = trim_ascii_ws(text);
-    let (negative, body) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, s),
-    };
+    let (negative, body) = split_sign(s);
     let (radix, digits, prefixed) = match body {
         [b'0', b'x' | b'X', rest @ ..] => (16, rest, true),
         [b'0', b'o' | b'O', rest @ ..] => (8, rest, true),
@@ -39,22 +35,9 @@ pub(crate) fn parse_int_base0(text: &[u8]) -> Option<TextInt<'_>> {
     } else {
         digits
     };
-    if digits.is_empty() || digits.first() == Some(&b'_') || digits.last() == Some(&b'_') {
-        return None;
-    }
     let mut value: Option<i64> = Some(0);
-    let mut prev_underscore = false;
     let mut all_zero = true;
-    for &c in digits {
-        if c == b'_' {
-            if prev_underscore {
-                return None;
-            }
-            prev_underscore = true;
-            continue;
-        }
-        prev_underscore = false;
-        let d = char::from(c).to_digit(radix)?;
+    for d in underscored_digits(digits, radix)? {
         if d != 0 {
             all_zero = false;
         }
@@ -120,30 +103,42 @@ fn strtol_base0(text: &[u8]) -> Option<i64> {
     Some(value)
 }
 
+/// Splits an optional leading `-`/`+` off; returns whether the number is negative.
+fn split_sign(s: &[u8]) -> (bool, &[u8]) {
+    match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, s),
+    }
+}
+
+/// Digit values of `digits` in `radix`, with Python's underscore rules: single underscores
+/// only between digits. `None` when the text is empty or breaks those rules.
+fn underscored_digits(digits: &[u8], radix: u32) -> Option<impl Iterator<Item = u32> + '_> {
+    if digits.is_empty()
+        || digits.first() == Some(&b'_')
+        || digits.last() == Some(&b'_')
+        || digits.windows(2).any(|w| w == b"__")
+        || digits
+            .iter()
+            .any(|&c| c != b'_' && char::from(c).to_digit(radix).is_none())
+    {
+        return None;
+    }
+    Some(
+        digits
+            .iter()
+            .filter_map(move |&c| char::from(c).to_digit(radix)),
+    )
+}
+
 /// Parses a decimal memo index the way `PyLong_FromString(s, NULL, 10)` does; negative or
 /// overflowing values are rejected (`CPython` raises for both).
 pub(crate) fn parse_memo_index(text: &[u8]) -> Option<u64> {
     let s = trim_ascii_ws(text);
-    let (negative, body) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, s),
-    };
-    if body.is_empty() || body.first() == Some(&b'_') || body.last() == Some(&b'_') {
-        return None;
-    }
+    let (negative, body) = split_sign(s);
     let mut value: u64 = 0;
-    let mut prev_underscore = false;
-    for &c in body {
-        if c == b'_' {
-            if prev_underscore {
-                return None;
-            }
-            prev_underscore = true;
-            continue;
-        }
-        prev_underscore = false;
-        let d = char::from(c).to_digit(10)?;
+    for d in underscored_digits(body, 10)? {
         value = value.checked_mul(10)?.checked_add(u64::from(d))?;
     }
     if negative && value != 0 {

@@ -251,7 +251,9 @@ impl<'a> Machine<'a> {
     }
 
     /// Pops the mark and the items above it; returns them with the index of the target below.
-    fn pop_mark_items(&mut self) -> R<(Vec<Val>, Option<Val>)> {
+    /// Pops the items above the top MARK and returns them with the object below the MARK
+    /// that APPENDS/SETITEMS/ADDITEMS act on (an underflow when there is none).
+    fn pop_mark_items(&mut self) -> R<(Vec<Val>, Val)> {
         let mark = self.pop_mark()?;
         let items = self.stack.split_off(mark);
         let target = if mark > self.fence() {
@@ -259,6 +261,7 @@ impl<'a> Machine<'a> {
         } else {
             None
         };
+        let target = target.ok_or_else(|| Halt::Malformed("unpickling stack underflow".into()))?;
         Ok((items, target))
     }
 
@@ -875,11 +878,7 @@ impl<'a, 's, 'l> Analyzer<'a, 's, 'l> {
             }
             (O::Appends, _) => {
                 let (items, target) = m.pop_mark_items()?;
-                let target =
-                    target.ok_or_else(|| Halt::Malformed("unpickling stack underflow".into()))?;
-                if !items.is_empty() {
-                    self.mutate(m, site, target, items, "extend")?;
-                }
+                self.mutate(m, site, target, items, "extend")?;
             }
             (O::SetItem, _) => {
                 if m.stack.len().saturating_sub(2) <= m.fence() || m.stack.len() < 2 {
@@ -892,22 +891,14 @@ impl<'a, 's, 'l> Analyzer<'a, 's, 'l> {
             }
             (O::SetItems, _) => {
                 let (items, target) = m.pop_mark_items()?;
-                let target =
-                    target.ok_or_else(|| Halt::Malformed("unpickling stack underflow".into()))?;
                 if items.len() % 2 != 0 {
                     return malformed("odd number of items for SETITEMS");
                 }
-                if !items.is_empty() {
-                    self.mutate(m, site, target, items, "__setitem__")?;
-                }
+                self.mutate(m, site, target, items, "__setitem__")?;
             }
             (O::AddItems, _) => {
                 let (items, target) = m.pop_mark_items()?;
-                let target =
-                    target.ok_or_else(|| Halt::Malformed("unpickling stack underflow".into()))?;
-                if !items.is_empty() {
-                    self.mutate(m, site, target, items, "add")?;
-                }
+                self.mutate(m, site, target, items, "add")?;
             }
             (O::Dict, _) => {
                 let mark = m.pop_mark()?;
@@ -1371,6 +1362,10 @@ impl<'a, 's, 'l> Analyzer<'a, 's, 'l> {
         items: Vec<Val>,
         method: &'static str,
     ) -> R<()> {
+        // Like CPython, an empty APPENDS/SETITEMS/ADDITEMS calls nothing.
+        if items.is_empty() {
+            return Ok(());
+        }
         match m.node_mut(target) {
             Some(Node::List(v)) if method != "__setitem__" && method != "add" => v.extend(items),
             Some(Node::Dict(pairs)) if method == "__setitem__" => {

@@ -17,15 +17,6 @@ pub struct HumanOptions {
     pub verbose: bool,
 }
 
-/// Statuses in the order they are listed in the summary.
-const STATUSES: [FileStatus; 5] = [
-    FileStatus::Complete,
-    FileStatus::Inconclusive,
-    FileStatus::Error,
-    FileStatus::Unsupported,
-    FileStatus::Skipped,
-];
-
 /// Writes the human report: findings grouped by file, every file that was not fully
 /// analysed with its reason, a summary table and a one-line verdict.
 pub fn render_human(
@@ -125,7 +116,7 @@ fn summary_table(report: &ScanReport) -> Table {
         .set_header(vec!["Files", "", "Findings", ""]);
     // Severities highest first, next to the statuses.
     let severities = Severity::ALL.iter().rev();
-    for (status, sev) in STATUSES.iter().zip(severities) {
+    for (status, sev) in FileStatus::ALL.iter().zip(severities) {
         table.add_row(vec![
             status.as_str().to_owned(),
             count(&report.summary.status, status.as_str()).to_string(),

@@ -73,12 +73,13 @@ const PICKLE_LIKE_EXTENSIONS: &[&str] = &[
 /// when the prefix sniff is unsure, so a broken one is reported instead of skipped.
 const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "joblib", "dill"];
 
-pub(crate) fn error_report(path: String, err: &std::io::Error) -> FileReport {
+/// Report for a path that could not be read at all.
+pub(crate) fn error_report(path: String, reason: String) -> FileReport {
     FileReport {
         path,
         format: "unknown".to_owned(),
         status: FileStatus::Error,
-        reason: Some(format!("cannot read file: {err}")),
+        reason: Some(reason),
         size: 0,
         findings: Vec::new(),
     }

@@ -99,7 +99,7 @@ impl Scanner {
         let display = path.to_string_lossy().into_owned();
         match source::Source::open(path) {
             Ok(source) => self.scan_bytes(&display, source.bytes(), explicit),
-            Err(err) => engine::error_report(display, &err),
+            Err(err) => engine::error_report(display, format!("cannot read file: {err}")),
         }
     }
 

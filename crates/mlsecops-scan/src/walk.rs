@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use mlsecops_core::{FileReport, FileStatus};
+use mlsecops_core::FileReport;
+
+use crate::engine::error_report;
 
 /// One file to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +33,10 @@ pub fn collect_targets(paths: &[PathBuf]) -> (Vec<Target>, Vec<FileReport>) {
                 continue;
             }
             Err(err) => {
-                errors.push(error(root.to_string_lossy().into_owned(), &err.to_string()));
+                errors.push(error_report(
+                    root.to_string_lossy().into_owned(),
+                    err.to_string(),
+                ));
                 continue;
             }
         }
@@ -55,7 +60,7 @@ pub fn collect_targets(paths: &[PathBuf]) -> (Vec<Target>, Vec<FileReport>) {
                         ignore::Error::WithPath { path, .. } => path.to_string_lossy().into_owned(),
                         _ => root.to_string_lossy().into_owned(),
                     };
-                    errors.push(error(path, &err.to_string()));
+                    errors.push(error_report(path, err.to_string()));
                 }
             }
         }
@@ -63,15 +68,4 @@ pub fn collect_targets(paths: &[PathBuf]) -> (Vec<Target>, Vec<FileReport>) {
     targets.sort_by(|a, b| a.path.cmp(&b.path));
     targets.dedup_by(|a, b| a.path == b.path);
     (targets, errors)
-}
-
-fn error(path: String, message: &str) -> FileReport {
-    FileReport {
-        path,
-        format: "unknown".to_owned(),
-        status: FileStatus::Error,
-        reason: Some(message.to_owned()),
-        size: 0,
-        findings: Vec::new(),
-    }
 }
