@@ -137,7 +137,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     mlsecops_report::render_rules_table(std::io::stdout().is_terminal())
                 }
                 ListFormat::Json => {
-                    let mut s = serde_json::to_string_pretty(RULES).context("serialising rules")?;
+                    let mut s =
+                        serde_json::to_string_pretty(&*RULES).context("serialising rules")?;
                     s.push('\n');
                     s
                 }

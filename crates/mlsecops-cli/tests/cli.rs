@@ -236,7 +236,7 @@ fn rules_and_explain() {
     let out = mlsecops().arg("rules").output().expect("runs");
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("utf8");
-    for rule in mlsecops_core::RULES {
+    for rule in mlsecops_core::RULES.iter() {
         assert!(text.contains(rule.id), "{} missing from `rules`", rule.id);
     }
     let out = mlsecops()

@@ -6,11 +6,13 @@
 #![warn(missing_docs)]
 
 mod finding;
+mod observation;
 mod report;
 pub mod rules;
 mod severity;
 
 pub use finding::{Evidence, Finding, Location};
+pub use observation::{FormatAnalysis, Observation};
 pub use report::{ExitCode, FileReport, FileStatus, ScanReport, Summary, ToolInfo};
 pub use rules::{Category, Compliance, RULES, RULESET_VERSION, Rule, rule};
 pub use severity::{ParseSeverityError, Severity};

@@ -155,7 +155,7 @@ pub fn render_rules_markdown() -> String {
     );
     out.push_str("## Contents\n\n");
     out.push_str("| Rule | Severity | Category | Title |\n|---|---|---|---|\n");
-    for rule in RULES {
+    for rule in RULES.iter() {
         let _ = writeln!(
             out,
             "| [`{id}`](#{id}) | {} | {} | {} |",
@@ -165,7 +165,7 @@ pub fn render_rules_markdown() -> String {
             id = rule.id,
         );
     }
-    for rule in RULES {
+    for rule in RULES.iter() {
         out.push('\n');
         let _ = writeln!(out, "## {}\n", rule.id);
         let _ = writeln!(out, "**{}**\n", rule.title);
@@ -219,7 +219,7 @@ mod tests {
     fn rules_table_lists_every_rule_and_colour_is_optional() {
         let plain = render_rules_table(false);
         assert!(!plain.contains('\x1b'));
-        for rule in RULES {
+        for rule in RULES.iter() {
             assert!(
                 plain
                     .lines()

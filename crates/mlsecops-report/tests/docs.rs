@@ -25,7 +25,7 @@ fn docs_rules_md_is_up_to_date() {
 fn markdown_documents_every_rule() {
     let md = render_rules_markdown();
     assert_eq!(md, render_rules_markdown(), "not deterministic");
-    for rule in RULES {
+    for rule in RULES.iter() {
         assert!(
             md.contains(&format!("\n## {}\n", rule.id)),
             "{} has no section",

@@ -239,7 +239,7 @@ fn sarif_lists_every_rule_with_numeric_security_severity() {
         .as_array()
         .expect("rules[]");
     assert_eq!(rules.len(), RULES.len());
-    for (descriptor, rule) in rules.iter().zip(RULES) {
+    for (descriptor, rule) in rules.iter().zip(RULES.iter()) {
         assert_eq!(descriptor["id"], rule.id);
         let score = descriptor["properties"]["security-severity"]
             .as_str()

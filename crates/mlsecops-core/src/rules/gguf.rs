@@ -1,0 +1,8 @@
+//! GGUF header and metadata rules.
+
+#[allow(unused_imports)]
+use super::{Category, Rule};
+#[allow(unused_imports)]
+use crate::Severity;
+
+pub(super) static RULES: &[Rule] = &[];

@@ -1,0 +1,8 @@
+//! Keras `.keras` and HDF5 `.h5` model rules.
+
+#[allow(unused_imports)]
+use super::{Category, Rule};
+#[allow(unused_imports)]
+use crate::Severity;
+
+pub(super) static RULES: &[Rule] = &[];

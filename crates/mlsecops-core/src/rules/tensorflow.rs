@@ -1,0 +1,8 @@
+//! TensorFlow SavedModel, frozen graph and TFLite rules.
+
+#[allow(unused_imports)]
+use super::{Category, Rule};
+#[allow(unused_imports)]
+use crate::Severity;
+
+pub(super) static RULES: &[Rule] = &[];

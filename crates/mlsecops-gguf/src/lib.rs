@@ -1,0 +1,3 @@
+//! Bounded GGUF header and metadata parser with security checks.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

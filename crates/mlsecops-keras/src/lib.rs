@@ -1,0 +1,3 @@
+//! Keras model config analysis (.keras archives, HDF5 .h5, SavedModel metadata).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,3 @@
+//! Generated protobuf types for ONNX and TensorFlow (committed, no protoc at build).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

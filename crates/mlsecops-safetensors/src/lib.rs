@@ -1,0 +1,3 @@
+//! Strict safetensors header validation with security findings.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,3 @@
+//! TensorFlow SavedModel, GraphDef and TFLite security checks.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
