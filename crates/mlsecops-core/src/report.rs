@@ -106,6 +106,10 @@ pub struct Summary {
     pub files: usize,
     /// Files per status (every status present, zero included).
     pub status: BTreeMap<String, usize>,
+    /// Coverage: files per detected format, then per status (`{"gguf": {"complete": 2}}`).
+    /// Skipped files are counted too, so nothing is silently dropped.
+    #[serde(default)]
+    pub formats: BTreeMap<String, BTreeMap<String, usize>>,
     /// Number of findings.
     pub findings: usize,
     /// Findings per severity (every severity present, zero included).
@@ -170,8 +174,14 @@ impl ScanReport {
             .collect();
         let mut findings = 0;
         let mut max_severity = None;
+        let mut formats: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         for file in &files {
             *status.entry(file.status.as_str().to_owned()).or_default() += 1;
+            *formats
+                .entry(file.format.clone())
+                .or_default()
+                .entry(file.status.as_str().to_owned())
+                .or_default() += 1;
             for finding in &file.findings {
                 findings += 1;
                 *severity
@@ -187,6 +197,7 @@ impl ScanReport {
             summary: Summary {
                 files: 0,
                 status,
+                formats,
                 findings,
                 severity,
                 max_severity,

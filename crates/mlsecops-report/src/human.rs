@@ -42,6 +42,7 @@ pub fn render_human(
     }
     writeln!(out, "{}", paint(color, style::bold(), "Summary"))?;
     writeln!(out, "{}", summary_table(report))?;
+    writeln!(out, "{}", coverage_line(report))?;
     writeln!(out, "{}", verdict(report, color))?;
     Ok(())
 }
@@ -136,6 +137,34 @@ fn summary_table(report: &ScanReport) -> Table {
         }
     }
     table
+}
+
+/// `Formats: gguf 2, pytorch-zip 1 (1 inconclusive), unknown 3 (3 skipped)`: what was
+/// detected, with every status other than `complete` spelled out.
+fn coverage_line(report: &ScanReport) -> String {
+    let parts: Vec<String> = report
+        .summary
+        .formats
+        .iter()
+        .map(|(format, by_status)| {
+            let total: usize = by_status.values().sum();
+            let others: Vec<String> = by_status
+                .iter()
+                .filter(|(status, n)| status.as_str() != "complete" && **n > 0)
+                .map(|(status, n)| format!("{n} {status}"))
+                .collect();
+            if others.is_empty() {
+                format!("{format} {total}")
+            } else {
+                format!("{format} {total} ({})", others.join(", "))
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        "Formats: none".to_owned()
+    } else {
+        format!("Formats: {}", parts.join(", "))
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

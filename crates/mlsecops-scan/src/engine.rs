@@ -8,6 +8,7 @@ use mlsecops_archive::{Anomaly, AnomalyKind, sevenz, tar, zip};
 use mlsecops_core::{FileReport, FileStatus, Finding, Location};
 
 use crate::ScanOptions;
+use crate::formats::{self, Container};
 use crate::numpy;
 use crate::sniff::{Sniffed, codec_label, sniff, sniff_prefix};
 
@@ -85,7 +86,23 @@ pub(crate) fn error_report(path: String, reason: String) -> FileReport {
     }
 }
 
-pub(crate) fn scan(opts: &ScanOptions, path: &str, data: &[u8], explicit: bool) -> FileReport {
+/// How the scanner already knows a file, from another file of the same run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hint {
+    /// Nothing known.
+    None,
+    /// Named as external tensor data by an ONNX model in the same directory tree.
+    OnnxExternalData,
+}
+
+/// Scans one top-level file; also returns the files it claims (ONNX external data).
+pub(crate) fn scan(
+    opts: &ScanOptions,
+    path: &str,
+    data: &[u8],
+    explicit: bool,
+    hint: Hint,
+) -> (FileReport, Vec<std::path::PathBuf>) {
     let name = base_name(path).to_owned();
     let mut cx = Cx {
         opts,
@@ -94,8 +111,22 @@ pub(crate) fn scan(opts: &ScanOptions, path: &str, data: &[u8], explicit: bool) 
         dropped: 0,
         incomplete: None,
         budget: opts.max_decompressed,
+        claims: Vec::new(),
     };
     let mut sniffed = sniff(data);
+    if sniffed == Sniffed::Unknown && hint == Hint::OnnxExternalData {
+        // Raw tensor bytes referenced by an ONNX model: nothing a loader interprets. Content
+        // that sniffs as anything (pickle, ZIP…) is still analysed as that below.
+        let report = FileReport {
+            path: path.to_owned(),
+            format: "onnx-external-data".to_owned(),
+            status: FileStatus::Complete,
+            reason: None,
+            size: data.len() as u64,
+            findings: Vec::new(),
+        };
+        return (report, Vec::new());
+    }
     if sniffed == Sniffed::Unknown
         && has_ext(&name, PICKLE_LIKE_EXTENSIONS)
         && data
@@ -106,22 +137,41 @@ pub(crate) fn scan(opts: &ScanOptions, path: &str, data: &[u8], explicit: bool) 
         // loader would try to unpickle it, so analyse it and report why it breaks.
         sniffed = Sniffed::Pickle;
     }
+    let zip_like = matches!(sniffed, Sniffed::Zip | Sniffed::ZipWithPrefix);
+    let routed = if data.is_empty() {
+        None
+    } else if zip_like && has_ext(&name, &["safetensors"]) {
+        // safetensors loaders read the 8-byte length whatever it spells: analyse the file as
+        // safetensors (which reports the polyglot) and as the ZIP it also is.
+        Some(formats::Route::Safetensors)
+    } else if sniffed.is_analysed() {
+        None
+    } else {
+        formats::route(&name, data, sniffed, Container::None)
+    };
     let (format, status) = if data.is_empty() {
         ("empty".to_owned(), FileStatus::Complete)
+    } else if let Some(route) = routed {
+        let format = cx.structured(data, &name, None, route);
+        if zip_like {
+            cx.analyse(data, &name, None, 0, sniffed);
+        }
+        (format, cx.status())
+    } else if sniffed == Sniffed::Executable && (explicit || has_ext(&name, MODEL_EXTENSIONS)) {
+        // A program named like a model (or named on the command line): nothing a model
+        // loader should ever be handed.
+        cx.report(
+            "embedded-executable",
+            format!("`{name}` is a native executable, not a model file"),
+            None,
+            Some(0),
+        );
+        ("executable".to_owned(), FileStatus::Complete)
     } else if sniffed.is_analysed() {
         let format = cx.analyse(data, &name, None, 0, sniffed);
-        let status = if cx.incomplete.is_some() {
-            FileStatus::Inconclusive
-        } else {
-            FileStatus::Complete
-        };
-        (format, status)
+        (format, cx.status())
     } else {
-        let model_like = matches!(
-            sniffed,
-            Sniffed::Safetensors | Sniffed::Gguf | Sniffed::Hdf5
-        );
-        let status = if explicit || model_like || has_ext(&name, MODEL_EXTENSIONS) {
+        let status = if explicit || has_ext(&name, MODEL_EXTENSIONS) {
             cx.incomplete = Some(format!(
                 "{} content is not analysed by this version",
                 describe(sniffed)
@@ -152,14 +202,15 @@ pub(crate) fn scan(opts: &ScanOptions, path: &str, data: &[u8], explicit: bool) 
             &b.rule,
         ))
     });
-    FileReport {
+    let report = FileReport {
         path: path.to_owned(),
         format,
         status,
         reason,
         size: data.len() as u64,
         findings,
-    }
+    };
+    (report, cx.claims)
 }
 
 fn describe(sniffed: Sniffed) -> &'static str {
@@ -169,19 +220,29 @@ fn describe(sniffed: Sniffed) -> &'static str {
     }
 }
 
-struct Cx<'o> {
+pub(crate) struct Cx<'o> {
     opts: &'o ScanOptions,
-    path: &'o str,
+    pub(crate) path: &'o str,
     findings: Vec<Finding>,
     dropped: usize,
     /// First reason the file is not fully analysed.
     incomplete: Option<String>,
     /// Decompression budget left for this top-level file.
     budget: u64,
+    /// Other files this one accounts for (ONNX external data), normalised paths.
+    pub(crate) claims: Vec<std::path::PathBuf>,
 }
 
 impl Cx<'_> {
-    fn location(&self, member: Option<&str>, offset: Option<u64>) -> Location {
+    fn status(&self) -> FileStatus {
+        if self.incomplete.is_some() {
+            FileStatus::Inconclusive
+        } else {
+            FileStatus::Complete
+        }
+    }
+
+    pub(crate) fn location(&self, member: Option<&str>, offset: Option<u64>) -> Location {
         Location {
             path: self.path.to_owned(),
             member: member.map(str::to_owned),
@@ -190,7 +251,7 @@ impl Cx<'_> {
         }
     }
 
-    fn push(&mut self, finding: Finding) {
+    pub(crate) fn push(&mut self, finding: Finding) {
         if self.findings.len() < self.opts.max_findings {
             self.findings.push(finding);
         } else {
@@ -198,12 +259,18 @@ impl Cx<'_> {
         }
     }
 
-    fn report(&mut self, rule: &str, message: String, member: Option<&str>, offset: Option<u64>) {
+    pub(crate) fn report(
+        &mut self,
+        rule: &str,
+        message: String,
+        member: Option<&str>,
+        offset: Option<u64>,
+    ) {
         let finding = Finding::new(rule, message, self.location(member, offset));
         self.push(finding);
     }
 
-    fn mark_incomplete(&mut self, member: Option<&str>, reason: impl Into<String>) {
+    pub(crate) fn mark_incomplete(&mut self, member: Option<&str>, reason: impl Into<String>) {
         if self.incomplete.is_none() {
             let reason = reason.into();
             self.incomplete = Some(match member {
@@ -403,6 +470,20 @@ impl Cx<'_> {
             self.archive_anomaly(anomaly, member);
         }
         let names: Vec<&str> = archive.entries.iter().map(|e| e.name.as_str()).collect();
+        let label = zip_label(&names);
+        let container = match label {
+            "keras" => Container::Keras,
+            "skops" => Container::Skops,
+            "torchserve-mar" => Container::Mar,
+            "torchscript" => Container::TorchScript,
+            _ => Container::Other,
+        };
+        if container == Container::Keras {
+            for obs in mlsecops_keras::check_archive_members(&names) {
+                let finding = obs.into_finding(self.location(member, None));
+                self.push(finding);
+            }
+        }
         for entry in &archive.entries {
             if entry.is_dir || entry.is_symlink {
                 continue;
@@ -421,7 +502,13 @@ impl Cx<'_> {
                 self.unreadable_entry(&child, &zip::EntryError::Encrypted);
                 continue;
             }
-            if !kind.is_analysed() && !has_ext(&entry.name, PICKLE_EXTENSIONS) {
+            if kind == Sniffed::Executable {
+                self.embedded_executable(&child);
+                continue;
+            }
+            let structured =
+                !kind.is_analysed() && formats::worth_reading(&entry.name, kind, container);
+            if !kind.is_analysed() && !structured && !has_ext(&entry.name, PICKLE_EXTENSIONS) {
                 continue;
             }
             let cap = self.opts.max_member_size.min(self.budget);
@@ -434,6 +521,14 @@ impl Cx<'_> {
                     if let Cow::Owned(v) = &read.data {
                         self.budget = self.budget.saturating_sub(v.len() as u64);
                     }
+                    if structured {
+                        if let Some(route) =
+                            formats::route(&entry.name, bytes, sniff(bytes), container)
+                        {
+                            self.structured(bytes, &entry.name, Some(&child), route);
+                        }
+                        continue;
+                    }
                     let kind = if kind.is_analysed() {
                         kind
                     } else {
@@ -444,7 +539,16 @@ impl Cx<'_> {
                 Err(err) => self.unreadable_entry(&child, &err),
             }
         }
-        zip_label(&names).to_owned()
+        label.to_owned()
+    }
+
+    fn embedded_executable(&mut self, child: &str) {
+        self.report(
+            "embedded-executable",
+            "archive member is a native executable (ELF, PE or Mach-O)".to_owned(),
+            Some(child),
+            Some(0),
+        );
     }
 
     /// Reports a finding for something that could not be analysed and marks the file
@@ -456,8 +560,25 @@ impl Cx<'_> {
 
     /// Analyses an extracted member when its content (or a pickle name) says it is
     /// something this version analyses; other members (tensor data, text) are skipped.
-    fn analyse_member(&mut self, bytes: &[u8], entry_name: &str, child: &str, depth: usize) {
+    fn analyse_member(
+        &mut self,
+        bytes: &[u8],
+        entry_name: &str,
+        child: &str,
+        depth: usize,
+        container: Container,
+    ) {
         let kind = sniff(bytes);
+        if kind == Sniffed::Executable {
+            self.embedded_executable(child);
+            return;
+        }
+        if !kind.is_analysed() {
+            if let Some(route) = formats::route(entry_name, bytes, kind, container) {
+                self.structured(bytes, entry_name, Some(child), route);
+                return;
+            }
+        }
         if kind.is_analysed() || has_ext(entry_name, PICKLE_EXTENSIONS) {
             let kind = if kind.is_analysed() {
                 kind
@@ -533,19 +654,30 @@ impl Cx<'_> {
         if let Some(err) = &listing.error {
             self.not_analysed("container-malformed", format!("tar: {err}"), member);
         }
-        let mut names = Vec::new();
+        let names: Vec<&str> = listing.entries.iter().map(|e| e.name.as_str()).collect();
+        let container = if names.iter().any(|n| base_name(n) == "model_config.yaml") {
+            Container::Nemo
+        } else {
+            Container::Other
+        };
         for entry in &listing.entries {
-            names.push(entry.name.as_str());
             if entry.kind != tar::TarKind::File {
                 continue;
             }
             let child = join(member, &entry.name);
-            self.analyse_member(entry.data, &entry.name, &child, depth);
+            self.analyse_member(entry.data, &entry.name, &child, depth, container);
         }
         let legacy = ["sys_info", "pickle", "storages"]
             .iter()
             .all(|n| names.iter().any(|m| base_name(m) == *n));
-        if legacy { "pytorch-legacy-tar" } else { "tar" }.to_owned()
+        if legacy {
+            "pytorch-legacy-tar"
+        } else if container == Container::Nemo {
+            "nemo"
+        } else {
+            "tar"
+        }
+        .to_owned()
     }
 
     fn sevenz(&mut self, data: &[u8], member: Option<&str>, depth: usize) -> String {
@@ -559,7 +691,7 @@ impl Cx<'_> {
                 for entry in entries.iter().filter(|e| !e.is_dir) {
                     self.budget = self.budget.saturating_sub(entry.data.len() as u64);
                     let child = join(member, &entry.name);
-                    self.analyse_member(&entry.data, &entry.name, &child, depth);
+                    self.analyse_member(&entry.data, &entry.name, &child, depth, Container::Other);
                 }
             }
             Err(err) => {
@@ -595,6 +727,8 @@ fn zip_label(names: &[&str]) -> &'static str {
         "numpy-npz"
     } else if names.iter().any(|n| n.starts_with("MAR-INF/")) {
         "torchserve-mar"
+    } else if names.contains(&"schema.json") {
+        "skops"
     } else if has("config.json") && names.iter().any(|n| n.ends_with(".weights.h5")) {
         "keras"
     } else {
@@ -610,7 +744,7 @@ fn join(parent: Option<&str>, child: &str) -> String {
     }
 }
 
-fn base_name(path: &str) -> &str {
+pub(crate) fn base_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
@@ -620,7 +754,7 @@ fn extension(name: &str) -> Option<String> {
     (!stem.is_empty()).then(|| ext.to_ascii_lowercase())
 }
 
-fn has_ext(name: &str, list: &[&str]) -> bool {
+pub(crate) fn has_ext(name: &str, list: &[&str]) -> bool {
     extension(name).is_some_and(|e| list.contains(&e.as_str()))
 }
 

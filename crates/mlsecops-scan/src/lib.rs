@@ -8,11 +8,13 @@
 #![warn(missing_docs)]
 
 mod engine;
+mod formats;
 mod numpy;
 mod sniff;
 mod source;
 mod walk;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use mlsecops_core::FileReport;
@@ -78,34 +80,84 @@ impl Scanner {
     }
 
     /// Scans already collected targets in parallel (see [`collect_targets`]).
+    ///
+    /// ONNX models are scanned first: the external-data files they name inside their own
+    /// directory are then reported as `onnx-external-data` instead of unrecognised bytes.
     pub fn scan_targets(
         &self,
         targets: &[Target],
         on_file: &(dyn Fn(&FileReport) + Sync),
     ) -> Vec<FileReport> {
-        targets
+        let is_onnx = |t: &Target| {
+            t.path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+        };
+        let (models, rest): (Vec<&Target>, Vec<&Target>) = targets.iter().partition(|t| is_onnx(t));
+        let first: Vec<(FileReport, Vec<PathBuf>)> = models
             .par_iter()
             .map(|target| {
-                let report = self.scan_file(&target.path, target.explicit);
-                on_file(&report);
-                report
+                let out = self.scan_target(target, engine::Hint::None);
+                on_file(&out.0);
+                out
             })
-            .collect()
+            .collect();
+        let mut claimed = HashSet::new();
+        let mut reports = Vec::with_capacity(targets.len());
+        for (report, claims) in first {
+            claimed.extend(claims);
+            reports.push(report);
+        }
+        reports.par_extend(rest.par_iter().map(|target| {
+            let hint = if claimed.contains(&formats::normalise(&target.path)) {
+                engine::Hint::OnnxExternalData
+            } else {
+                engine::Hint::None
+            };
+            let (report, _) = self.scan_target(target, hint);
+            on_file(&report);
+            report
+        }));
+        reports
+    }
+
+    fn scan_target(&self, target: &Target, hint: engine::Hint) -> (FileReport, Vec<PathBuf>) {
+        let display = target.path.to_string_lossy().into_owned();
+        match source::Source::open(&target.path) {
+            Ok(source) => engine::scan(
+                &self.options,
+                &display,
+                source.bytes(),
+                target.explicit,
+                hint,
+            ),
+            Err(err) => (
+                engine::error_report(display, format!("cannot read file: {err}")),
+                Vec::new(),
+            ),
+        }
     }
 
     /// Scans one file. `explicit` means the user named it directly (then an unrecognised
     /// file is `unsupported`, not `skipped`).
     pub fn scan_file(&self, path: &Path, explicit: bool) -> FileReport {
-        let display = path.to_string_lossy().into_owned();
-        match source::Source::open(path) {
-            Ok(source) => self.scan_bytes(&display, source.bytes(), explicit),
-            Err(err) => engine::error_report(display, format!("cannot read file: {err}")),
-        }
+        let target = Target {
+            path: path.to_path_buf(),
+            explicit,
+        };
+        self.scan_target(&target, engine::Hint::None).0
     }
 
     /// Scans an in-memory file; `display_path` names it in the report and its file name is
     /// used for name-based hints (never for routing alone).
     pub fn scan_bytes(&self, display_path: &str, data: &[u8], explicit: bool) -> FileReport {
-        engine::scan(&self.options, display_path, data, explicit)
+        engine::scan(
+            &self.options,
+            display_path,
+            data,
+            explicit,
+            engine::Hint::None,
+        )
+        .0
     }
 }

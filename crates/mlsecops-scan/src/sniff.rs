@@ -21,12 +21,14 @@ pub enum Sniffed {
     Npy,
     /// A pickle stream (any protocol).
     Pickle,
-    /// safetensors (not analysed by this version beyond recognition).
+    /// safetensors.
     Safetensors,
-    /// GGUF (recognised only).
+    /// GGUF.
     Gguf,
-    /// HDF5, e.g. Keras `.h5` (recognised only).
+    /// HDF5, e.g. Keras `.h5`.
     Hdf5,
+    /// `TFLite` flatbuffer (`TFL3` file identifier).
+    Tflite,
     /// An image (PNG, JPEG, GIF).
     Image,
     /// A native executable (ELF, PE, Mach-O).
@@ -48,13 +50,15 @@ impl Sniffed {
             Sniffed::Safetensors => "safetensors",
             Sniffed::Gguf => "gguf",
             Sniffed::Hdf5 => "hdf5",
+            Sniffed::Tflite => "tflite",
             Sniffed::Image => "image",
             Sniffed::Executable => "executable",
             Sniffed::Unknown => "unknown",
         }
     }
 
-    /// Formats this version analyses (as opposed to only recognises).
+    /// Containers and pickle-family formats handled by the engine itself; structured
+    /// formats (GGUF, safetensors, HDF5, `TFLite`, …) are routed to their own analysers.
     pub fn is_analysed(self) -> bool {
         matches!(
             self,
@@ -117,6 +121,9 @@ pub(crate) fn sniff_prefix(data: &[u8]) -> Sniffed {
     }
     if is_safetensors(data) {
         return Sniffed::Safetensors;
+    }
+    if data.get(4..8) == Some(b"TFL3".as_slice()) {
+        return Sniffed::Tflite;
     }
     if data.starts_with(b"\x89PNG\r\n\x1a\n")
         || data.starts_with(b"\xff\xd8\xff")

@@ -216,6 +216,12 @@ fn techniques_reach_high_and_benign_are_clean() {
                         }
                     }
                 }
+                // Malformed-input fixtures (robustness, not a published technique) declare
+                // a lower bar explicitly; the first test still checks it and their status.
+                _ if fixture
+                    .min_severity
+                    .as_deref()
+                    .is_some_and(|m| m.parse::<Severity>().is_ok_and(|m| m < Severity::High)) => {}
                 _ => {
                     if max.is_none_or(|m| m < Severity::High) {
                         errors.push(format!(

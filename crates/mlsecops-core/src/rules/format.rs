@@ -1,6 +1,6 @@
-//! File-level format rules: disguised content, polyglots, NumPy.
+//! File-level format rules: disguised content, polyglots, NumPy, executables.
 
-use super::{Category, DESERIALIZATION, PARSER_DIFFERENTIAL, Rule};
+use super::{Category, Compliance, DESERIALIZATION, PARSER_DIFFERENTIAL, Rule};
 use crate::Severity;
 
 pub(super) static RULES: &[Rule] = &[
@@ -41,5 +41,30 @@ pub(super) static RULES: &[Rule] = &[
             "https://numpy.org/doc/stable/reference/generated/numpy.load.html",
         ],
         compliance: DESERIALIZATION,
+    },
+    Rule {
+        id: "embedded-executable",
+        title: "Native executable inside a model or archive",
+        severity: Severity::High,
+        category: Category::Format,
+        description: "An archive member, or a file named like a model, is a native executable (ELF, PE/MZ, \
+            Mach-O, universal binary). Model archives (.keras, .mar, .nemo, PyTorch ZIPs, tarballs) have no \
+            reason to carry programs; a loader, handler or install step that runs it gives the publisher code \
+            execution, and llamafile-style polyglots hide a model inside an executable (PAIT-LMAFL-300).",
+        remediation: "Do not run or unpack the archive into a PATH or plugin directory; obtain the model without \
+            the binary, or build the binary yourself from reviewed source.",
+        references: &[
+            "model-formats reference E10",
+            "modelaudit suspicious_symbols (executable signatures)",
+        ],
+        compliance: Compliance {
+            cwe: &["CWE-506", "CWE-829"],
+            owasp_ml: &["ML06:2023"],
+            owasp_llm: &["LLM03:2025"],
+            atlas: &["AML.T0010.003", "AML.T0011.000"],
+            eu_ai_act: &["Art. 15(5)"],
+            nist_ai_rmf: &["MEASURE 2.7", "MANAGE 3.2"],
+            iso_42001: &["A.10.3"],
+        },
     },
 ];
