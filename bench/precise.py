@@ -24,8 +24,8 @@ DATASETS = {
     "many_small": os.path.join(DATA, "many_small"),
     "big": os.path.join(DATA, "big", "model_1g.pt"),
     "legacy": os.path.join(DATA, "big", "legacy_200m.pt"),
-    "safetensors_1g": os.path.join(DATA, "large", "model_1g.safetensors"),
-    "gguf_1g": os.path.join(DATA, "large", "model_1g.gguf"),
+    "safetensors_1g": os.path.join(DATA, "large", "large.safetensors"),
+    "gguf_1g": os.path.join(DATA, "large", "large.gguf"),
 }
 # modelaudit takes seconds per run on the pickle datasets; it is timed on the header-only
 # formats, where reading only the header is the point of the comparison.

@@ -232,7 +232,11 @@ fn external_without_entries_and_overflowing_ranges() {
     ]
     .concat();
     let (fa, _) = analyze(&model_with_tensor(&t), &OnnxContext::default());
-    assert!(fa.observations.iter().any(|o| o.message.contains("overflows")));
+    assert!(
+        fa.observations
+            .iter()
+            .any(|o| o.message.contains("overflows"))
+    );
     let t = [kv("location", "w.bin"), kv("length", "12abc")].concat();
     let (fa, _) = analyze(&model_with_tensor(&t), &OnnxContext::default());
     assert!(fa.observations.iter().any(|o| o.message.contains("12abc")));
@@ -257,5 +261,9 @@ fn negative_and_overflowing_dims() {
     ]
     .concat();
     let (fa, _) = analyze(&model_with_tensor(&t), &OnnxContext::default());
-    assert!(fa.observations.iter().any(|o| o.message.contains("overflows")));
+    assert!(
+        fa.observations
+            .iter()
+            .any(|o| o.message.contains("overflows"))
+    );
 }

@@ -573,11 +573,11 @@ impl Cx<'_> {
             self.embedded_executable(child);
             return;
         }
-        if !kind.is_analysed() {
-            if let Some(route) = formats::route(entry_name, bytes, kind, container) {
-                self.structured(bytes, entry_name, Some(child), route);
-                return;
-            }
+        if !kind.is_analysed()
+            && let Some(route) = formats::route(entry_name, bytes, kind, container)
+        {
+            self.structured(bytes, entry_name, Some(child), route);
+            return;
         }
         if kind.is_analysed() || has_ext(entry_name, PICKLE_EXTENSIONS) {
             let kind = if kind.is_analysed() {

@@ -1,5 +1,5 @@
 //! Routing and glue for the structured (non-pickle) formats: GGUF, safetensors, HDF5/Keras,
-//! ONNX, TensorFlow, TFLite, chat templates and model-repository files (Hugging Face configs
+//! ONNX, TensorFlow, `TFLite`, chat templates and model-repository files (Hugging Face configs
 //! and code, `MLflow`, skops, `TorchServe`, `NeMo`, known-safe formats).
 //!
 //! Routing is by content first (magic bytes), then by name for formats without a magic
@@ -53,7 +53,7 @@ pub(crate) enum Route {
     SkopsSchema,
     MarManifest,
     NemoConfig,
-    /// Known-safe formats (XGBoost, LightGBM, msgpack, JSON/YAML configs, text), already
+    /// Known-safe formats (`XGBoost`, `LightGBM`, msgpack, JSON/YAML configs, text), already
     /// validated while routing.
     KnownSafe(Box<FormatAnalysis>),
 }

@@ -1,4 +1,4 @@
-//! File-level format rules: disguised content, polyglots, NumPy, executables.
+//! File-level format rules: disguised content, polyglots, `NumPy` arrays, executables.
 
 use super::{Category, Compliance, DESERIALIZATION, PARSER_DIFFERENTIAL, Rule};
 use crate::Severity;
