@@ -257,3 +257,78 @@ fn rules_and_explain() {
     assert!(text.contains("CVE-2025-1944"));
     assert!(text.contains("CWE-436"));
 }
+
+#[test]
+fn model_repository_reports_remote_code_and_coverage() {
+    let (code, report) = scan_json(&[], &[root().join("examples/unsafe/hf_remote_code")]);
+    assert_eq!(code, 1, "{report:#}");
+    let rules = rules_of(&report);
+    assert!(
+        rules.iter().any(|r| r == "hf-auto-map-remote-code"),
+        "{rules:?}"
+    );
+    assert!(
+        rules.iter().any(|r| r == "python-process-execution"),
+        "{rules:?}"
+    );
+    // Coverage: every file is listed with its detected format and status.
+    let formats = &report["summary"]["formats"];
+    assert_eq!(formats["hf-config"]["complete"], 1, "{formats:#}");
+    assert_eq!(formats["python"]["complete"], 2, "{formats:#}");
+}
+
+#[test]
+fn header_formats_are_analysed_not_unsupported() {
+    let (code, report) = scan_json(
+        &[],
+        &[
+            root().join("examples/safe/tiny.safetensors"),
+            root().join("examples/safe/tiny_chatml.gguf"),
+            root().join("examples/safe/sequential.keras"),
+        ],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    let formats: Vec<&str> = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["format"].as_str())
+        .collect();
+    // Files are sorted by path.
+    assert_eq!(formats, ["keras", "safetensors", "gguf"]);
+}
+
+#[test]
+fn malformed_header_is_inconclusive_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("broken.h5");
+    // A real Keras .h5 cut after its superblock: the model config cannot be read.
+    let full = std::fs::read(
+        root().join("crates/mlsecops-keras/tests/fixtures/benign/functional_nested.h5"),
+    )
+    .expect("fixture");
+    std::fs::write(&path, &full[..200]).expect("write");
+    let (code, report) = scan_json(&[], std::slice::from_ref(&path));
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["files"][0]["status"], "inconclusive");
+    assert!(report["files"][0]["reason"].is_string());
+    let (code, _) = scan_json(&["--strict"], &[path]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn chat_template_in_gguf_is_flagged() {
+    let (code, report) = scan_json(
+        &[],
+        &[root().join("examples/unsafe/chat_template_ssti.gguf")],
+    );
+    assert_eq!(code, 1);
+    let finding = report["files"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "template-ssti-dunder")
+        .expect("dunder finding");
+    assert_eq!(finding["severity"], "critical");
+    assert_eq!(finding["evidence"]["key"], "tokenizer.chat_template");
+}
