@@ -172,7 +172,12 @@ pub(super) static RULES: &[Rule] = &[
             CVEs. What matters is the Keras version that loads the file, not the one that wrote it: the \
             finding lists the CVEs that apply if the file is loaded with the same version.",
         remediation: "Load models only with an up-to-date Keras (>= 3.13.2) and `safe_mode=True`.",
-        references: &["CVE-2025-1550", "CVE-2025-8747", "CVE-2025-9905", "CVE-2026-1462"],
+        references: &[
+            "CVE-2025-1550",
+            "CVE-2025-8747",
+            "CVE-2025-9905",
+            "CVE-2026-1462",
+        ],
         compliance: OUTDATED,
     },
     Rule {

@@ -55,7 +55,10 @@ pub(super) static RULES: &[Rule] = &[
             FIFOs hang or exhaust the loader.",
         remediation: "Replace the link with the real tensor file produced by the exporter, or obtain the model \
             from a trusted source.",
-        references: &["CVE-2024-27318", "https://onnx.ai/onnx/repo-docs/ExternalData.html"],
+        references: &[
+            "CVE-2024-27318",
+            "https://onnx.ai/onnx/repo-docs/ExternalData.html",
+        ],
         compliance: PATH_TRAVERSAL,
     },
     Rule {
@@ -68,7 +71,10 @@ pub(super) static RULES: &[Rule] = &[
             (or overflow). Exporters never write these; they are used to probe loader path handling and \
             integer parsing.",
         remediation: "Re-export the model with the official onnx external-data helpers; do not load this copy.",
-        references: &["CVE-2022-25882", "modelaudit onnx_scanner.py (missing location)"],
+        references: &[
+            "CVE-2022-25882",
+            "modelaudit onnx_scanner.py (missing location)",
+        ],
         compliance: CORRUPT_MODEL,
     },
     Rule {

@@ -76,7 +76,9 @@ pub(super) static RULES: &[Rule] = &[
             wire these ops to a filename Placeholder and stay silent.",
         remediation: "Do not run the model; checkpoint paths must be supplied by the caller, not baked into the \
             graph.",
-        references: &["modelaudit suspicious_symbols.py (Save/SaveV2/RestoreV2/MergeV2Checkpoints)"],
+        references: &[
+            "modelaudit suspicious_symbols.py (Save/SaveV2/RestoreV2/MergeV2Checkpoints)",
+        ],
         compliance: FILE_ACCESS,
     },
     Rule {
@@ -145,7 +147,9 @@ pub(super) static RULES: &[Rule] = &[
             wrong wire type, out-of-bounds flatbuffer offset, nesting deeper than the recursion limit) or \
             exceeded a scanner cap. The file is inconclusive.",
         remediation: "Re-download the model from a trusted source and scan again.",
-        references: &["https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/schema/schema.fbs"],
+        references: &[
+            "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/schema/schema.fbs",
+        ],
         compliance: CORRUPT_MODEL,
     },
 ];
