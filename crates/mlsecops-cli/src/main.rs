@@ -14,6 +14,9 @@ use mlsecops_core::{ExitCode, RULES, ScanReport, Severity, ToolInfo, rule};
 use mlsecops_report::HumanOptions;
 use mlsecops_scan::{ScanOptions, Scanner, collect_targets};
 
+mod bom;
+mod provenance;
+
 /// Finds code execution and tampering in ML model files without ever loading them.
 #[derive(Debug, Parser)]
 #[command(name = "mlsecops", version, about, long_about = None, propagate_version = true)]
@@ -38,6 +41,20 @@ enum Command {
         /// Rule id, e.g. `pickle-code-execution`.
         rule: String,
     },
+    #[command(
+        about = "Write a CycloneDX 1.6 ML-BOM (JSON) of a model file or directory",
+        after_help = bom::BOM_HELP
+    )]
+    Bom(bom::BomArgs),
+    /// Sign a model (OMS v1.0 bundle, interoperable with the Python model-signing tool).
+    #[command(after_help = provenance::SIGN_HELP)]
+    Sign(provenance::SignArgs),
+    /// Verify a model signature (and optionally a scan attestation: the deploy gate).
+    #[command(after_help = provenance::VERIFY_HELP)]
+    Verify(provenance::VerifyArgs),
+    /// Generate an ECDSA key pair (P-256, P-384 or P-521) for signing.
+    #[command(after_help = provenance::KEYGEN_HELP)]
+    Keygen(provenance::KeygenArgs),
 }
 
 const EXIT_CODES_HELP: &str = "Exit codes:
@@ -77,6 +94,13 @@ struct ScanArgs {
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+    /// Write a signed scan attestation (DSSE in-toto statement about the OMS root digest of
+    /// the single scanned PATH) to FILE; needs --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    attest: Option<PathBuf>,
+    /// ECDSA private key (PEM) that signs the --attest statement.
+    #[arg(long, value_name = "PEM", requires = "attest")]
+    key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -131,6 +155,10 @@ fn main() -> ProcessExit {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Sign(args) => provenance::sign(&args),
+        Command::Verify(args) => provenance::verify(&args),
+        Command::Keygen(args) => provenance::keygen(&args),
+        Command::Bom(args) => bom::run(&args),
         Command::Rules { format } => {
             let text = match format {
                 ListFormat::Table => {
@@ -216,6 +244,12 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
+    if let (Some(out), Some(key)) = (&args.attest, &args.key) {
+        let [model] = args.paths.as_slice() else {
+            anyhow::bail!("--attest needs exactly one PATH (the model file or directory)");
+        };
+        provenance::write_scan_attestation(model, &report, out, key)?;
+    }
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .with_context(|| format!("writing report to {}", path.display()))?,
