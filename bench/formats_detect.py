@@ -8,7 +8,7 @@ once. A fixture counts as *detected* when the tool flags it at its top level:
   mlsecops    a finding of severity high or critical (JSON report)
   modelscan   an issue of severity HIGH or CRITICAL (JSON report)
   modelaudit  an issue of severity critical (JSON report; same convention as count_flags.py)
-Published techniques (E1-E10 in the format reference) and malformed-input fixtures are counted
+Published techniques (E1-E10 in the format reference) and other malicious or malformed fixtures are counted
 separately; benign fixtures flagged by a tool are false positives.
 
     bench/.venv/bin/python bench/formats_detect.py [--tools mlsecops,modelscan,modelaudit]
@@ -71,7 +71,7 @@ def fixtures():
             kind = fx.get("verdict", "malicious")
             if kind == "malicious":
                 published = fx.get("technique", "").startswith("E")
-                kind = "technique" if published else "malformed"
+                kind = "technique" if published else "other"
             yield crate.removeprefix("mlsecops-"), kind, os.path.join(os.path.dirname(manifest), fx["path"])
 
 
@@ -99,7 +99,7 @@ def main():
             tot[1][t] += by_tool[t]
     for kind, (n, by_tool) in sorted(totals.items()):
         print(f"| **all** | {kind} | {n} | " + " | ".join(str(by_tool[t]) for t in tools) + " |")
-    print("\nflagged counts: technique/malformed rows = detected (higher is better); "
+    print("\nflagged counts: technique/other rows = detected (higher is better); "
           "benign rows = false positives (lower is better)")
 
 

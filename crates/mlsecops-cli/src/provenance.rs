@@ -13,7 +13,7 @@ use mlsecops_sign::bundle::{
     Bundle, BundleSigner, BundleVerifier, CertificateSigner, CertificateVerifier, KeySigner,
     KeyVerifier, VerifyOptions,
 };
-use mlsecops_sign::manifest::{self, DEFAULT_SHARD_SIZE, HashConfig, Method};
+use mlsecops_sign::manifest::{self, HashConfig, Method};
 use mlsecops_sign::{Curve, Error as SignError, PrivateKey, PublicKey, SCAN_PREDICATE_TYPE, cert};
 use serde_json::{Value, json};
 
@@ -86,8 +86,9 @@ pub(crate) struct SignArgs {
     /// Also sign `.git`, `.gitattributes`, `.github`, `.gitignore` at the model root.
     #[arg(long)]
     no_ignore_git_paths: bool,
-    /// Hash shards of N bytes instead of whole files (`model_signing` default 1000000000).
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1000000000")]
+    /// Hash shards of N bytes instead of whole files (`model_signing`'s shard default is
+    /// 1000000000).
+    #[arg(long, value_name = "N")]
     shard_size: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutFormat::Human)]
@@ -226,7 +227,6 @@ pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode> {
     std::fs::write(&args.signature, json)
         .with_context(|| format!("writing {}", args.signature.display()))?;
     let root = m.root_digest_hex();
-    let _ = DEFAULT_SHARD_SIZE;
     emit(
         args.format,
         &format!(
