@@ -6,6 +6,9 @@ Writes bench/data/sign/ (git-ignored): FILES files of SIZE_MIB MiB of random byt
 config.json. Existing files of the right size are kept, so re-runs are free.
 
   python3 bench/gen_sign_data.py [--files 3] [--size-mib 1024] [--out bench/data/sign]
+
+With --small-files N it instead writes N files of --small-kib KiB (default 64) spread over
+100 sub-directories into bench/data/sign-small/ (per-file overhead rather than hashing speed).
 """
 
 import argparse
@@ -25,7 +28,19 @@ def main() -> None:
         type=pathlib.Path,
         default=pathlib.Path(__file__).resolve().parent / "data" / "sign",
     )
+    ap.add_argument("--small-files", type=int, default=0)
+    ap.add_argument("--small-kib", type=int, default=64)
     args = ap.parse_args()
+    if args.small_files:
+        out = args.out.parent / "sign-small" if args.out.name == "sign" else args.out
+        for i in range(args.small_files):
+            path = out / f"d{i % 100:03d}" / f"f{i:06d}.bin"
+            if path.exists() and path.stat().st_size == args.small_kib << 10:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(os.urandom(args.small_kib << 10))
+        print(f"wrote {args.small_files} files of {args.small_kib} KiB into {out}")
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     size = args.size_mib << 20
     for i in range(args.files):

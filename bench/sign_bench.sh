@@ -48,23 +48,29 @@ if [[ -n ${SHARD_SIZE:-} ]]; then
     PY=("${PIN[@]}" "$VENV/bin/python" "$ROOT/scripts/interop/oms_api.py" sign-shards "$DATA" "$W/k.key" "$W/py.sig" "$SHARD_SIZE")
 fi
 
-median_time() { # command... -> median wall seconds over RUNS (after one warm-up)
+secs() { # command... -> wall seconds of one run
+    local t0 t1
+    t0=$(date +%s.%N)
     "$@" >/dev/null 2>&1
-    local times=()
-    for _ in $(seq "$RUNS"); do
-        local t0 t1
-        t0=$(date +%s.%N)
-        "$@" >/dev/null 2>&1
-        t1=$(date +%s.%N)
-        times+=("$(echo "$t1 - $t0" | bc -l)")
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l
 }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 bytes=$(du -sb "$DATA" | cut -f1)
-echo "model: $DATA ($(numfmt --to=iec "$bytes")), cpus: ${CORES:-all ($(nproc))}, runs: $RUNS (median, warm cache)"
-t_ml=$(median_time "${ML[@]}")
-t_py=$(median_time "${PY[@]}")
+echo "model: $DATA ($(numfmt --to=iec "$bytes")), cpus: ${CORES:-all ($(nproc))}, runs: $RUNS (median, warm cache, interleaved)"
+# Warm-up (page cache, Python bytecode cache), then alternate the tools so that background
+# load hits both alike.
+"${ML[@]}" >/dev/null 2>&1
+"${PY[@]}" >/dev/null 2>&1
+ml_times=()
+py_times=()
+for _ in $(seq "$RUNS"); do
+    ml_times+=("$(secs "${ML[@]}")")
+    py_times+=("$(secs "${PY[@]}")")
+done
+t_ml=$(printf '%s\n' "${ml_times[@]}" | median)
+t_py=$(printf '%s\n' "${py_times[@]}" | median)
 # Both bundles must describe the same bytes.
 root() { "$VENV/bin/python" -c 'import base64,json,sys; b=json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(b["dsseEnvelope"]["payload"]))["subject"][0]["digest"]["sha256"])' "$1"; }
 same=$([[ $(root "$W/ml.sig") == $(root "$W/py.sig") ]] && echo yes || echo NO)

@@ -881,8 +881,8 @@ fn attach_external_data(
         .collect();
     let extra: Vec<(usize, FileFacts)> = missing
         .par_iter()
-        .map(|&i| {
-            let e = entries.get(i).ok_or(BomError::TooManyFiles)?;
+        .filter_map(|&i| entries.get(i).map(|e| (i, e)))
+        .map(|(i, e)| {
             let sha256 = sha256_file(&e.path).map_err(io_err(&e.path))?;
             Ok((
                 i,
@@ -934,8 +934,8 @@ pub fn generate(root: &Path, opts: &BomOptions) -> Result<Bom, BomError> {
         .collect();
     let facts: BTreeMap<usize, FileFacts> = wanted
         .par_iter()
-        .map(|&i| {
-            let e = entries.get(i).ok_or(BomError::TooManyFiles)?;
+        .filter_map(|&i| entries.get(i).map(|e| (i, e)))
+        .map(|(i, e)| {
             let sha256 = sha256_file(&e.path).map_err(io_err(&e.path))?;
             let header = e
                 .format

@@ -328,3 +328,60 @@ fn onnx_external_data_is_hashed_with_its_model() {
         assert_eq!(prop(nested, "mlsecops:role"), ["onnx-external-data"]);
     }
 }
+
+#[test]
+fn hostile_inputs_give_a_valid_bom() {
+    use std::fmt::Write as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("hostile");
+    std::fs::create_dir(&dir).unwrap();
+    let mut bomb = String::from("---\na: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..20 {
+        writeln!(bomb, "b{i}: &b{i} [*a, *a, *a, *a, *a, *a, *a, *a, *a]").unwrap();
+    }
+    writeln!(bomb, "tags: [{}]", vec!["t"; 5000].join(", ")).unwrap();
+    bomb.push_str("license: \"\\u0000\"\ndatasets: {not: a list}\nmodel-index: 7\n---\n");
+    bomb.push_str(&"#".repeat(10_000));
+    bomb.push_str("\n## Limitations\n");
+    bomb.push_str(&"é".repeat(100_000));
+    std::fs::write(dir.join("README.md"), bomb).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        b"{\"model_type\": [1, 2], \"architectures\": 5}",
+    )
+    .unwrap();
+    std::fs::write(dir.join("model.safetensors"), [0xffu8; 64]).unwrap();
+    std::fs::write(dir.join("truncated.gguf"), b"GGUF\x03\x00\x00\x00\xff\xff").unwrap();
+    std::fs::write(
+        dir.join("broken.onnx"),
+        [0x0au8, 0xff, 0xff, 0xff, 0xff, 0x0f],
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("requirements.txt"),
+        [0xc3u8, 0x28, b'\n', b'=', b'=', b'\n'],
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[project]\ndependencies = [1, \"ok==1\"]\n",
+    )
+    .unwrap();
+
+    let bom = bom_json(&dir, SpecVersion::V1_6, true);
+    let model = components_of_type(&bom, "machine-learning-model")[0];
+    assert_eq!(model["tags"].as_array().unwrap().len(), 256);
+    let limits = &model["modelCard"]["considerations"]["technicalLimitations"][0];
+    assert!(limits.as_str().unwrap().chars().count() <= 4097);
+    let files = model["components"].as_array().unwrap();
+    let st = files
+        .iter()
+        .find(|f| f["name"] == "model.safetensors")
+        .unwrap();
+    assert!(!prop(st, "mlsecops:headerIncomplete").is_empty());
+    let purls: Vec<&str> = components_of_type(&bom, "library")
+        .iter()
+        .map(|l| l["purl"].as_str().unwrap())
+        .collect();
+    assert_eq!(purls, ["pkg:pypi/ok@1"]);
+}

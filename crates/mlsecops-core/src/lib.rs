@@ -7,6 +7,7 @@
 
 mod finding;
 mod observation;
+pub mod paths;
 mod report;
 pub mod rules;
 mod severity;

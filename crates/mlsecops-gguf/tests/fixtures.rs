@@ -1,8 +1,13 @@
 //! Every fixture in `tests/fixtures/manifest.toml` through `mlsecops_gguf::analyze`, with each
 //! extracted chat template checked by `mlsecops_template::check` (as the scan engine does).
 
-#[path = "common/manifest.rs"]
-mod manifest;
+use std::path::{Path, PathBuf};
+
+use mlsecops_testkit::manifest::check_all;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
 
 use mlsecops_core::FormatAnalysis;
 
@@ -16,15 +21,16 @@ fn analyse(data: &[u8]) -> FormatAnalysis {
 
 #[test]
 fn manifest_fixtures_meet_expectations() {
-    let (benign, malicious) =
-        manifest::check_all(|p| analyse(&std::fs::read(p).unwrap_or_default()));
+    let (benign, malicious) = check_all(&fixtures_dir(), |p| {
+        analyse(&std::fs::read(p).unwrap_or_default())
+    });
     assert!(benign >= 4, "{benign} benign files");
     assert!(malicious >= 25, "{malicious} malicious files");
 }
 
 #[test]
 fn benign_file_info() {
-    let dir = manifest::fixtures_dir();
+    let dir = fixtures_dir();
     let data = std::fs::read(dir.join("benign/tiny_llama_q8_chatml.gguf")).unwrap_or_default();
     let (a, info) = mlsecops_gguf::analyze(&data, &mlsecops_gguf::Limits::default());
     assert!(a.observations.is_empty(), "{:?}", a.observations);

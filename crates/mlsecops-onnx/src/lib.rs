@@ -17,8 +17,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod paths;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -29,7 +27,7 @@ use mlsecops_proto::onnx::{
     TensorProto,
 };
 
-pub use paths::{PathVerdict, classify_relative_path};
+pub use mlsecops_core::paths::{PathVerdict, classify_relative_path};
 
 /// Format label used in reports.
 pub const FORMAT: &str = "onnx";

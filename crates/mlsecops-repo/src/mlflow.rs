@@ -4,8 +4,9 @@
 //! model directory and are scanned by the pickle engine; this module reports how they are
 //! loaded, custom loader modules, code paths and referenced files missing from `dir`.
 
-use std::path::{Component, Path};
+use std::path::Path;
 
+use mlsecops_core::paths::{PathVerdict, classify_relative_path};
 use mlsecops_core::{FormatAnalysis, Observation};
 
 use crate::yaml::{self, YamlError, YamlLimits, YamlNode};
@@ -170,34 +171,25 @@ fn check_flavour(
     }
 }
 
-/// Joins a relative reference to `dir`, refusing absolute paths and `..`.
+/// Joins a relative reference to `dir`, refusing anything that leaves it.
 fn safe_join(dir: &Path, rel: &str) -> Option<std::path::PathBuf> {
-    let p = Path::new(rel);
-    if p.components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-    {
-        Some(dir.join(p))
-    } else {
-        None
-    }
+    (classify_relative_path(rel) == PathVerdict::Inside).then(|| dir.join(rel))
 }
 
 fn check_file(dir: Option<&Path>, rel: &str, json_path: &str, analysis: &mut FormatAnalysis) {
-    let p = Path::new(rel);
-    if !p
-        .components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-    {
+    let verdict = classify_relative_path(rel);
+    if verdict != PathVerdict::Inside {
         analysis.push(
             Observation::new(
                 "archive-path-traversal",
-                format!("MLmodel references `{rel}` outside the model directory"),
+                format!("MLmodel references `{rel}`, which {}", verdict.describe()),
             )
             .with_evidence("path", rel)
             .with_evidence("json_path", json_path),
         );
         return;
     }
+    let p = Path::new(rel);
     let Some(dir) = dir else { return };
     let full = dir.join(p);
     // `python_model.pkl` may be stored compressed with a suffix.

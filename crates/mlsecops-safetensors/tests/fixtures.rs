@@ -1,11 +1,16 @@
 //! Every fixture in `tests/fixtures/manifest.toml` through `mlsecops_safetensors::analyze`.
 
-#[path = "common/manifest.rs"]
-mod manifest;
+use std::path::{Path, PathBuf};
+
+use mlsecops_testkit::manifest::check_all;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
 
 #[test]
 fn manifest_fixtures_meet_expectations() {
-    let (benign, malicious) = manifest::check_all(|p| {
+    let (benign, malicious) = check_all(&fixtures_dir(), |p| {
         mlsecops_safetensors::analyze(&std::fs::read(p).unwrap_or_default()).0
     });
     assert!(benign >= 4, "{benign} benign files");
@@ -14,7 +19,7 @@ fn manifest_fixtures_meet_expectations() {
 
 #[test]
 fn benign_file_info() {
-    let data = std::fs::read(manifest::fixtures_dir().join("benign/torch_state_dict.safetensors"))
+    let data = std::fs::read(fixtures_dir().join("benign/torch_state_dict.safetensors"))
         .unwrap_or_default();
     assert!(mlsecops_safetensors::is_safetensors(&data));
     let (a, info) = mlsecops_safetensors::analyze(&data);

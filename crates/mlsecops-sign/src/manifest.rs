@@ -376,10 +376,10 @@ fn hash_range(path: &Path, start: u64, len: u64) -> Result<Vec<u8>> {
             .map_err(|e| Error::io(path, e))?;
     }
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; READ_BUF];
+    let mut buf = vec![0u8; buf_len(len)];
     let mut left = len;
     while left > 0 {
-        let want = usize::try_from(left.min(READ_BUF as u64)).unwrap_or(READ_BUF);
+        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
         let n = f
             .read(buf.get_mut(..want).unwrap_or_default())
             .map_err(|e| Error::io(path, e))?;
@@ -392,10 +392,16 @@ fn hash_range(path: &Path, start: u64, len: u64) -> Result<Vec<u8>> {
     Ok(h.finalize().to_vec())
 }
 
-fn hash_file(path: &Path) -> Result<Vec<u8>> {
+/// Read buffer for a file or range of `len` bytes: no 4 MiB allocation for small files
+/// (one extra byte so end of file is seen in one read).
+fn buf_len(len: u64) -> usize {
+    usize::try_from(len.saturating_add(1).min(READ_BUF as u64)).unwrap_or(READ_BUF)
+}
+
+fn hash_file(path: &Path, size: u64) -> Result<Vec<u8>> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; READ_BUF];
+    let mut buf = vec![0u8; buf_len(size)];
     loop {
         let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
         if n == 0 {
@@ -435,7 +441,7 @@ pub fn compute(model: &Path, config: &HashConfig) -> Result<Manifest> {
                         Ok(Resource {
                             name: it.rel.clone(),
                             algorithm: "sha256".to_owned(),
-                            digest: hash_file(&it.path)?,
+                            digest: hash_file(&it.path, it.size)?,
                         })
                     })
                     .collect::<Result<_>>()

@@ -1,11 +1,16 @@
 //! Every fixture in `tests/fixtures/manifest.toml` through `mlsecops_template::check`.
 
-#[path = "common/manifest.rs"]
-mod manifest;
+use std::path::{Path, PathBuf};
+
+use mlsecops_testkit::manifest::check_all;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
 
 #[test]
 fn manifest_fixtures_meet_expectations() {
-    let (benign, malicious) = manifest::check_all(|p| {
+    let (benign, malicious) = check_all(&fixtures_dir(), |p| {
         let text = std::fs::read_to_string(p).unwrap_or_default();
         mlsecops_template::check(&text)
     });

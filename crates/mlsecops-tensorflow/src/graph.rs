@@ -7,7 +7,7 @@ use mlsecops_proto::tensorflow::{AttrValue, GraphDef, NodeDef, attr_value};
 
 use crate::Limits;
 use crate::ops::{DEBUG_URL_OPS, is_registered_op, path_inputs, presence_rule};
-use crate::paths::{PathVerdict, classify_relative_path};
+use mlsecops_core::paths::{PathVerdict, classify_relative_path};
 
 /// `PrintV2` `output_stream` values that do not leave the process's own streams.
 const STD_STREAMS: &[&[u8]] = &[

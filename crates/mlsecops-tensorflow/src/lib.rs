@@ -19,7 +19,6 @@
 
 mod graph;
 mod ops;
-mod paths;
 mod tflite;
 
 use mlsecops_core::{FormatAnalysis, Observation};
@@ -27,7 +26,7 @@ use mlsecops_proto::Message;
 use mlsecops_proto::tensorflow::{GraphDef, NodeDef, SavedMetadata, SavedModel};
 
 use crate::graph::{Scanner, trunc};
-use crate::paths::{PathVerdict, classify_relative_path};
+use mlsecops_core::paths::{PathVerdict, classify_relative_path};
 
 pub use ops::is_registered_op;
 pub use tflite::is_tflite;

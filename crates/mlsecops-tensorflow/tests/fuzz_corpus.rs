@@ -1,8 +1,5 @@
 //! Replays the fuzz corpora and regressions for the `tensorflow` and `tflite` targets as
 //! ordinary tests.
-#![allow(clippy::unwrap_used)]
-
-use std::path::Path;
 
 use mlsecops_tensorflow::{
     analyze_graph_def, analyze_keras_metadata, analyze_saved_model, analyze_tflite,
@@ -16,35 +13,20 @@ fn exercise(data: &[u8]) {
     let _ = analyze_graph_def(data);
     let _ = analyze_keras_metadata(data);
     let _ = analyze_tflite(data);
-    if data.len() >= 8 {
+    if let Some(id) = data.get(4..8) {
+        // Force the TFLite identifier so mutations reach the table walk (as the target does).
         let mut d = data.to_vec();
-        d[4..8].copy_from_slice(b"TFL3");
-        let _ = analyze_tflite(&d);
-    }
-}
-
-fn replay(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    let mut n = 0;
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.is_file() {
-            exercise(&std::fs::read(&p).unwrap());
-            n += 1;
+        if let Some(slot) = d.get_mut(4..8) {
+            slot.copy_from_slice(b"TFL3");
         }
+        let _ = (id, analyze_tflite(&d));
     }
-    n
 }
 
 #[test]
 fn fuzz_corpus_and_regressions_never_panic() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let tf = replay(&root.join("corpus/tensorflow"));
-    let tflite = replay(&root.join("corpus/tflite"));
-    let _ = replay(&root.join("regressions/tensorflow"));
-    let _ = replay(&root.join("regressions/tflite"));
+    let tf = mlsecops_testkit::replay_fuzz_target("tensorflow", exercise);
+    let tflite = mlsecops_testkit::replay_fuzz_target("tflite", exercise);
     assert!(tf >= 10, "tensorflow seed corpus present ({tf} files)");
     assert!(tflite >= 3, "tflite seed corpus present ({tflite} files)");
 }

@@ -1,4 +1,6 @@
-//! Classification of relative paths found inside model files (external-data locations).
+//! Classification of relative paths stored inside model files (ONNX external data,
+//! TensorFlow assets and Const paths, `MLflow` artifact paths): shared so every analyser
+//! judges "does this escape the model directory" the same way.
 
 /// What a path stored in a model would resolve to, relative to the model directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
