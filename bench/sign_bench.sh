@@ -6,7 +6,7 @@
 #   bench/sign_bench.sh
 #
 # Environment (optional):
-#   RUNS=3                        timed runs per tool (median reported), after one warm-up run
+#   RUNS=3                        timed runs per tool (median wall and CPU time), after a warm-up
 #   DATA=bench/data/sign          model directory
 #   MLSECOPS=target/release/mlsecops   binary (built with cargo build --release if missing)
 #   CORES=0-1                     pin both tools to these CPUs with taskset (default: all)
@@ -48,12 +48,9 @@ if [[ -n ${SHARD_SIZE:-} ]]; then
     PY=("${PIN[@]}" "$VENV/bin/python" "$ROOT/scripts/interop/oms_api.py" sign-shards "$DATA" "$W/k.key" "$W/py.sig" "$SHARD_SIZE")
 fi
 
-secs() { # command... -> wall seconds of one run
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
+secs() { # command... -> "wall cpu" seconds of one run (GNU time: cpu = user + sys)
+    /usr/bin/time -f '%e %U %S' -o "$W/time" "$@" >/dev/null 2>&1 || true
+    awk '{printf "%s %.2f\n", $1, $2 + $3}' "$W/time"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -69,11 +66,16 @@ for _ in $(seq "$RUNS"); do
     ml_times+=("$(secs "${ML[@]}")")
     py_times+=("$(secs "${PY[@]}")")
 done
-t_ml=$(printf '%s\n' "${ml_times[@]}" | median)
-t_py=$(printf '%s\n' "${py_times[@]}" | median)
+t_ml=$(printf '%s\n' "${ml_times[@]}" | cut -d' ' -f1 | median)
+t_py=$(printf '%s\n' "${py_times[@]}" | cut -d' ' -f1 | median)
+c_ml=$(printf '%s\n' "${ml_times[@]}" | cut -d' ' -f2 | median)
+c_py=$(printf '%s\n' "${py_times[@]}" | cut -d' ' -f2 | median)
 # Both bundles must describe the same bytes.
 root() { "$VENV/bin/python" -c 'import base64,json,sys; b=json.load(open(sys.argv[1])); print(json.loads(base64.b64decode(b["dsseEnvelope"]["payload"]))["subject"][0]["digest"]["sha256"])' "$1"; }
 same=$([[ $(root "$W/ml.sig") == $(root "$W/py.sig") ]] && echo yes || echo NO)
-printf 'mlsecops sign            %8.2f s  %8.0f MiB/s\n' "$t_ml" "$(echo "$bytes / 1048576 / $t_ml" | bc -l)"
-printf 'model_signing sign key   %8.2f s  %8.0f MiB/s\n' "$t_py" "$(echo "$bytes / 1048576 / $t_py" | bc -l)"
-printf 'ratio (model_signing / mlsecops): %.2fx   same root digest: %s\n' "$(echo "$t_py / $t_ml" | bc -l)" "$same"
+printf '%-24s %8s %10s %10s\n' tool "wall s" "MiB/s" "cpu s"
+printf '%-24s %8.2f %10.0f %10.2f\n' "mlsecops sign" "$t_ml" "$(echo "$bytes / 1048576 / $t_ml" | bc -l)" "$c_ml"
+printf '%-24s %8.2f %10.0f %10.2f\n' "model_signing sign key" "$t_py" "$(echo "$bytes / 1048576 / $t_py" | bc -l)" "$c_py"
+printf 'ratio (model_signing / mlsecops): wall %.2fx, cpu %.2fx   same root digest: %s\n' \
+    "$(echo "$t_py / $t_ml" | bc -l)" "$(echo "$c_py / $c_ml" | bc -l)" "$same"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -71,60 +71,102 @@ fn severity(rule: &str) -> Severity {
         .severity
 }
 
-/// Checks every single-file entry of `<fixtures_dir>/manifest.toml` with `analyse` (rules
-/// present, malicious at or above `max(min_severity, high)` unless a lower `min_severity` is
-/// declared for malformed input, benign below high, status); returns (benign, malicious).
+/// Checks every entry of `<fixtures_dir>/manifest.toml` with `analyse`: single files
+/// directly, directory fixtures file by file from their `[[fixture.files]]`. Rules must be
+/// present, malicious entries reach `min_severity` (default high; only malformed-input entries
+/// declare less), benign entries stay below high, and the status matches. Returns the number
+/// of (benign, malicious) files checked.
 pub fn check_all(fixtures_dir: &Path, analyse: impl Fn(&Path) -> FormatAnalysis) -> (usize, usize) {
     let m = load(fixtures_dir);
     let mut errors = Vec::new();
-    let (mut benign, mut malicious) = (0, 0);
+    let mut counts = (0, 0);
     for f in &m.fixture {
         let path = fixtures_dir.join(&f.path);
-        let a = analyse(&path);
-        for o in &a.observations {
-            severity(o.rule);
-        }
-        let max = a.observations.iter().map(|o| severity(o.rule)).max();
-        let ids: Vec<&str> = a.observations.iter().map(|o| o.rule).collect();
-        let status = if a.incomplete.is_some() {
-            "inconclusive"
+        if f.files.is_empty() {
+            let want = Want {
+                label: format!("{} ({})", f.path, f.technique),
+                verdict: f.verdict.as_deref(),
+                min_severity: f.min_severity.as_deref(),
+                rules: &f.rules,
+                status: f.status.as_deref(),
+            };
+            check_one(&analyse(&path), &want, &mut counts, &mut errors);
         } else {
-            "complete"
-        };
-        let ctx = format!(
-            "{} ({}): rules {ids:?}, incomplete {:?}",
-            f.path, f.technique, a.incomplete
-        );
-        match f.verdict.as_deref() {
-            Some("benign") => {
-                benign += 1;
-                if max.is_some_and(|s| s >= Severity::High) {
-                    errors.push(format!("benign fixture has a finding >= high: {ctx}"));
-                }
+            for e in &f.files {
+                let want = Want {
+                    label: format!("{}/{} ({})", f.path, e.path, f.technique),
+                    // A file without its own verdict inherits the fixture's.
+                    verdict: e.verdict.as_deref().or(f.verdict.as_deref()),
+                    min_severity: e.min_severity.as_deref(),
+                    rules: &e.rules,
+                    status: Some(e.status.as_str()),
+                };
+                check_one(
+                    &analyse(&path.join(&e.path)),
+                    &want,
+                    &mut counts,
+                    &mut errors,
+                );
             }
-            Some("malicious") => {
-                malicious += 1;
-                let want = f
-                    .min_severity
-                    .as_deref()
-                    .map_or(Severity::High, |s| Severity::from_str(s).unwrap());
-                if max.is_none_or(|s| s < want) {
-                    errors.push(format!("malicious fixture below {want:?}: {ctx}"));
-                }
-            }
-            other => errors.push(format!("bad verdict {other:?}: {ctx}")),
-        }
-        for r in &f.rules {
-            if !ids.contains(&r.as_str()) {
-                errors.push(format!("missing rule {r}: {ctx}"));
-            }
-        }
-        if let Some(want) = f.status.as_deref()
-            && want != status
-        {
-            errors.push(format!("status {status}, expected {want}: {ctx}"));
         }
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));
-    (benign, malicious)
+    counts
+}
+
+struct Want<'a> {
+    label: String,
+    verdict: Option<&'a str>,
+    min_severity: Option<&'a str>,
+    rules: &'a [String],
+    status: Option<&'a str>,
+}
+
+fn check_one(
+    a: &FormatAnalysis,
+    want: &Want<'_>,
+    counts: &mut (usize, usize),
+    errors: &mut Vec<String>,
+) {
+    let max = a.observations.iter().map(|o| severity(o.rule)).max();
+    let ids: Vec<&str> = a.observations.iter().map(|o| o.rule).collect();
+    let status = if a.incomplete.is_some() {
+        "inconclusive"
+    } else {
+        "complete"
+    };
+    let ctx = format!(
+        "{}: rules {ids:?}, incomplete {:?}",
+        want.label, a.incomplete
+    );
+    match want.verdict {
+        Some("benign") => {
+            counts.0 += 1;
+            if max.is_some_and(|s| s >= Severity::High) {
+                errors.push(format!("benign fixture has a finding >= high: {ctx}"));
+            }
+        }
+        Some("malicious") => {
+            counts.1 += 1;
+            let min = want
+                .min_severity
+                .map_or(Severity::High, |s| Severity::from_str(s).unwrap());
+            if max.is_none_or(|s| s < min) {
+                errors.push(format!("malicious fixture below {min:?}: {ctx}"));
+            }
+        }
+        // Directory files without a verdict: only rules and status are checked.
+        None => {}
+        Some(other) => errors.push(format!("bad verdict {other:?}: {ctx}")),
+    }
+    for r in want.rules {
+        if !ids.contains(&r.as_str()) {
+            errors.push(format!("missing rule {r}: {ctx}"));
+        }
+    }
+    if let Some(expected) = want.status
+        && expected != status
+    {
+        errors.push(format!("status {status}, expected {expected}: {ctx}"));
+    }
 }
