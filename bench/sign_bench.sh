@@ -27,10 +27,8 @@ MODEL_SIGNING_VERSION="1.1.1"
 if [[ ! -x $MLSECOPS ]]; then
     (cd "$ROOT" && cargo build --release -p mlsecops-cli)
 fi
-if [[ ! -x $VENV/bin/model_signing ]]; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q "model-signing==$MODEL_SIGNING_VERSION" "pyopenssl==26.4.0"
-fi
+[[ -x $VENV/bin/pip ]] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q "model-signing==$MODEL_SIGNING_VERSION" "pyopenssl==26.4.0"
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT

@@ -16,12 +16,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/target/interop-venv"
 HERE="$ROOT/scripts/interop"
 
-if [[ ! -x "$VENV/bin/model_signing" ]] ||
-    ! "$VENV/bin/pip" show model-signing 2>/dev/null | grep -qx "Version: $MODEL_SIGNING_VERSION"; then
-    python3 -m venv "$VENV" || exit 1
-    "$VENV/bin/pip" install -q "model-signing==$MODEL_SIGNING_VERSION" \
-        "pyopenssl==$PYOPENSSL_VERSION" || exit 1
-fi
+[[ -x "$VENV/bin/pip" ]] || python3 -m venv "$VENV" || exit 1
+# pyOpenSSL: imported by model_signing's certificate module but not declared by 1.1.1.
+"$VENV/bin/pip" install -q "model-signing==$MODEL_SIGNING_VERSION" \
+    "pyopenssl==$PYOPENSSL_VERSION" || exit 1
 MS="$VENV/bin/model_signing"
 PY="$VENV/bin/python"
 

@@ -258,6 +258,7 @@ fn is_verification_failure(e: &SignError) -> bool {
         SignError::BadSignature
             | SignError::KeyMismatch
             | SignError::Mismatch(_)
+            | SignError::EmptyManifest
             | SignError::Certificate(_)
             | SignError::Bundle(_)
             | SignError::Unsupported(_)
@@ -455,6 +456,15 @@ fn scan_gate(
         }
     }
     let has_summary = att.predicate.pointer("/summary/severity").is_some();
+    // Files the scan could not fully analyse are shown, not gated (see `scan --strict`).
+    let incomplete: u64 = ["inconclusive", "error", "unsupported"]
+        .iter()
+        .filter_map(|k| {
+            att.predicate
+                .pointer(&format!("/summary/status/{k}"))?
+                .as_u64()
+        })
+        .sum();
     let passed = covers && blocking.is_empty() && has_summary;
     let mut human = format!(
         "scan attestation {}: subject sha256:{} ({})\n",
@@ -482,6 +492,12 @@ fn scan_gate(
             blocking.join(", ")
         );
     }
+    if incomplete > 0 {
+        let _ = writeln!(
+            human,
+            "note: {incomplete} file(s) were not fully analysed by the scan"
+        );
+    }
     Ok(Gate {
         passed,
         human,
@@ -492,6 +508,7 @@ fn scan_gate(
             "max_severity": args.max_severity,
             "severity_counts": counts,
             "blocking": blocking,
+            "incomplete_files": incomplete,
             "passed": passed,
         }),
     })

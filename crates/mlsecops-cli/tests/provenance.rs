@@ -402,3 +402,65 @@ fn attestation_predicate_holds_the_scan_summary() {
         "{files:?}"
     );
 }
+
+fn cert_fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../mlsecops-sign/tests/fixtures/certs")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn certificate_mode_sign_and_verify() {
+    let t = setup();
+    let d = t.path();
+    let (code, out) = run(
+        d,
+        &[
+            "sign",
+            "model",
+            "--key",
+            &cert_fixture("leaf.key"),
+            "--signing-certificate",
+            &cert_fixture("leaf.pem"),
+            "--certificate-chain",
+            &cert_fixture("inter.pem"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(
+        d,
+        &[
+            "verify",
+            "model",
+            "--root-certificate",
+            &cert_fixture("root.pem"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("certificate chain"), "{out}");
+    let (code, out) = run(
+        d,
+        &[
+            "verify",
+            "model",
+            "--root-certificate",
+            &cert_fixture("other-root.pem"),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    // The leaf key must match the signing key.
+    let (code, _) = run(
+        d,
+        &[
+            "sign",
+            "model",
+            "--key",
+            "k.key",
+            "--signing-certificate",
+            &cert_fixture("leaf.pem"),
+        ],
+    );
+    assert_eq!(code, 3);
+}

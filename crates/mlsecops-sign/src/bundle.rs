@@ -308,6 +308,9 @@ pub fn sign_model(
     signer: &dyn BundleSigner,
 ) -> Result<(Manifest, Bundle)> {
     let manifest = manifest::compute(model, config)?;
+    if manifest.resources.is_empty() {
+        return Err(Error::EmptyManifest);
+    }
     let bundle = sign_manifest(&manifest, signer)?;
     Ok((manifest, bundle))
 }
@@ -420,6 +423,9 @@ pub fn verify_model(
     opts: &VerifyOptions,
 ) -> Result<Verified> {
     let (signed, signer) = open_bundle(bundle, verifier)?;
+    if signed.resources.is_empty() {
+        return Err(Error::EmptyManifest);
+    }
     let signed_ignores = signed.config.ignore_paths.clone();
     let mut config = signed.config.clone();
     config.ignore_git_paths = opts.ignore_git_paths;

@@ -72,6 +72,12 @@ pub enum Error {
     /// The model differs from the signed manifest.
     #[error("model does not match the signature: {}", describe_diff(.0))]
     Mismatch(Box<ManifestDiff>),
+    /// The signed manifest lists no file at all (e.g. `ignore_paths` covers the whole model):
+    /// such a signature would "verify" any model, so it is refused (fail closed).
+    #[error(
+        "the signature covers no file of the model (every path is ignored or the manifest is empty)"
+    )]
+    EmptyManifest,
 }
 
 impl Error {

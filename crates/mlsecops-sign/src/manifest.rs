@@ -20,8 +20,9 @@ pub const GIT_PATHS: [&str; 4] = [".git", ".gitattributes", ".github", ".gitigno
 pub const MAX_RESOURCES: usize = 1_000_000;
 /// Deepest directory nesting walked.
 const MAX_DEPTH: usize = 256;
-/// Read buffer per worker.
-const READ_BUF: usize = 4 << 20;
+/// Read buffer per worker: small enough to stay in L2 between the copy and the hash
+/// (measured: 256 KiB beats 4 MiB by ~5 % CPU; memory maps were slower than reads).
+const READ_BUF: usize = 256 << 10;
 
 /// How the model is cut into resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -252,3 +252,31 @@ fn attestation_round_trip_and_tamper() {
     assert!(verify_attestation(env.as_bytes(), &other).is_err());
     assert!(verify_attestation(b"{\"payload\":1}", &key.public_key()).is_err());
 }
+
+#[test]
+fn empty_manifest_is_refused_on_both_sides() {
+    let t = tempfile::tempdir().unwrap();
+    let m = t.path().join("m");
+    fs::create_dir_all(&m).unwrap();
+    fs::write(m.join("w.bin"), b"weights").unwrap();
+    let key = PrivateKey::generate(Curve::P256);
+    let signer = KeySigner { key: key.clone() };
+    let everything = HashConfig {
+        ignore_paths: vec!["w.bin".into()],
+        ..HashConfig::default()
+    };
+    assert!(matches!(
+        sign_model(&m, &everything, &signer),
+        Err(Error::EmptyManifest)
+    ));
+    // A bundle over an empty manifest made by another producer would "verify" any model.
+    let empty = manifest::compute(&m, &everything).unwrap();
+    let bundle = crate::bundle::sign_manifest(&empty, &signer).unwrap();
+    let verifier = KeyVerifier {
+        key: key.public_key(),
+    };
+    assert!(matches!(
+        verify_model(&m, &bundle, &verifier, &VerifyOptions::default()),
+        Err(Error::EmptyManifest)
+    ));
+}
