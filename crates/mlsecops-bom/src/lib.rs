@@ -14,6 +14,9 @@
 //!   `pkg:pypi` purls, linked by `dependencies` edges.
 //!
 //! Nothing is invented: a value absent from the files is absent from the BOM.
+//!
+//! [`spdx3::to_json`] re-expresses the same BOM as SPDX 3.0.1 JSON-LD with the AI and Dataset
+//! profiles.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -21,6 +24,7 @@ mod card;
 pub mod cdx;
 mod formats;
 mod pydeps;
+pub mod spdx3;
 mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};

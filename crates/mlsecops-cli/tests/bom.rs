@@ -133,3 +133,54 @@ fn bom_usage_and_io_errors_exit_3() {
         .unwrap();
     assert_eq!(unwritable.status.code(), Some(3));
 }
+
+#[test]
+fn bom_spdx3_format() {
+    let fixture = repo("crates/mlsecops-bom/tests/fixtures/hf_model");
+    let run = |epoch: Option<&str>| {
+        let mut cmd = mlsecops();
+        cmd.args(["bom", "--format", "spdx3", "--deterministic"])
+            .arg(&fixture)
+            .env_remove("SOURCE_DATE_EPOCH");
+        if let Some(e) = epoch {
+            cmd.env("SOURCE_DATE_EPOCH", e);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["@context"],
+        "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+    );
+    let graph = doc["@graph"].as_array().unwrap();
+    assert_eq!(graph[0]["created"], "1970-01-01T00:00:00Z");
+    assert!(graph.iter().any(|e| e["type"] == "ai_AIPackage"));
+    assert!(graph.iter().any(|e| e["type"] == "dataset_DatasetPackage"));
+    let tool = graph.iter().find(|e| e["type"] == "Tool").unwrap();
+    assert_eq!(
+        tool["name"],
+        format!("mlsecops {}", env!("CARGO_PKG_VERSION"))
+    );
+    // Byte-identical when deterministic; SOURCE_DATE_EPOCH sets `created`.
+    assert_eq!(out.stdout, run(None).stdout);
+    let dated: Value = serde_json::from_slice(&run(Some("1700000000")).stdout).unwrap();
+    assert_eq!(dated["@graph"][0]["created"], "2023-11-14T22:13:20Z");
+
+    // Default stays CycloneDX; an unknown format is a usage error.
+    let default = mlsecops().arg("bom").arg(&fixture).output().unwrap();
+    let bom: Value = serde_json::from_slice(&default.stdout).unwrap();
+    assert_eq!(bom["bomFormat"], "CycloneDX");
+    let bad = mlsecops()
+        .args(["bom", "--format", "spdx2"])
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(3));
+}
