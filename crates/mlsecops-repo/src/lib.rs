@@ -31,7 +31,7 @@ pub mod safe;
 pub mod skops;
 mod skops_trusted;
 pub mod torchserve;
-mod yaml;
+pub mod yaml;
 
 use std::path::Path;
 

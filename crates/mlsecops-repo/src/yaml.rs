@@ -10,15 +10,15 @@ use yaml_rust2::parser::{Event, Parser};
 /// Limits of the YAML reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(clippy::struct_field_names)] // `max_*` like every other Limits struct
-pub(crate) struct YamlLimits {
+pub struct YamlLimits {
     /// Largest input (bytes).
-    pub(crate) max_bytes: usize,
+    pub max_bytes: usize,
     /// Deepest nesting of sequences/mappings.
-    pub(crate) max_depth: usize,
+    pub max_depth: usize,
     /// Most nodes (scalars, aliases, collections) over all documents.
-    pub(crate) max_nodes: usize,
+    pub max_nodes: usize,
     /// Most documents in one stream.
-    pub(crate) max_documents: usize,
+    pub max_documents: usize,
 }
 
 impl Default for YamlLimits {
@@ -34,9 +34,14 @@ impl Default for YamlLimits {
 
 /// One YAML node.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum YamlNode {
-    /// Any scalar, as written (after YAML unescaping); `line` is 1-based.
-    Scalar { value: String, line: usize },
+pub enum YamlNode {
+    /// Any scalar, as written (after YAML unescaping).
+    Scalar {
+        /// The text.
+        value: String,
+        /// 1-based line.
+        line: usize,
+    },
     /// A sequence.
     Seq(Vec<YamlNode>),
     /// A mapping in document order (duplicate keys kept).
@@ -47,7 +52,7 @@ pub(crate) enum YamlNode {
 
 impl YamlNode {
     /// The scalar text, if this is a scalar.
-    pub(crate) fn as_str(&self) -> Option<&str> {
+    pub fn as_str(&self) -> Option<&str> {
         match self {
             YamlNode::Scalar { value, .. } => Some(value),
             _ => None,
@@ -55,7 +60,7 @@ impl YamlNode {
     }
 
     /// Value of mapping key `key` (first occurrence).
-    pub(crate) fn get(&self, key: &str) -> Option<&YamlNode> {
+    pub fn get(&self, key: &str) -> Option<&YamlNode> {
         match self {
             YamlNode::Map(entries) => entries
                 .iter()
@@ -65,8 +70,23 @@ impl YamlNode {
         }
     }
 
+    /// A scalar or a sequence of scalars as a list of non-empty strings (`~` and `null`
+    /// dropped): the shape of list-valued metadata fields.
+    pub fn strings(&self) -> Vec<String> {
+        let one = |n: &YamlNode| {
+            n.as_str()
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "~" && *s != "null")
+                .map(str::to_owned)
+        };
+        match self {
+            YamlNode::Seq(items) => items.iter().filter_map(one).collect(),
+            other => one(other).into_iter().collect(),
+        }
+    }
+
     /// Line of a scalar (0 when unknown).
-    pub(crate) fn line(&self) -> usize {
+    pub fn line(&self) -> usize {
         match self {
             YamlNode::Scalar { line, .. } => *line,
             _ => 0,
@@ -76,18 +96,23 @@ impl YamlNode {
 
 /// Parsed stream.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct YamlDoc {
+pub struct YamlDoc {
     /// Documents in order.
-    pub(crate) documents: Vec<YamlNode>,
+    pub documents: Vec<YamlNode>,
     /// Number of aliases seen (never expanded).
-    pub(crate) aliases: usize,
+    pub aliases: usize,
 }
 
 /// Why a stream was not (fully) read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum YamlError {
+pub enum YamlError {
     /// Syntax error at `line`.
-    Syntax { message: String, line: usize },
+    Syntax {
+        /// Parser message.
+        message: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+    },
     /// A limit was reached.
     Limit(String),
 }
@@ -109,7 +134,7 @@ enum Frame {
 }
 
 /// Parses `bytes` as a YAML stream within `limits`.
-pub(crate) fn parse(bytes: &[u8], limits: &YamlLimits) -> Result<YamlDoc, YamlError> {
+pub fn parse(bytes: &[u8], limits: &YamlLimits) -> Result<YamlDoc, YamlError> {
     if bytes.len() > limits.max_bytes {
         return Err(YamlError::Limit(format!(
             "YAML of {} bytes exceeds the {}-byte limit",
@@ -218,7 +243,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &YamlLimits) -> Result<YamlDoc, YamlEr
 }
 
 /// Appends a path component for evidence (`a.b[3]`).
-pub(crate) fn child_path(parent: &str, key: &str) -> String {
+pub fn child_path(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_owned()
     } else {
