@@ -122,7 +122,7 @@ pub fn looks_like_onnx(data: &[u8]) -> bool {
     let mut pos = 0usize;
     let mut seen = 0usize;
     while pos < data.len() && seen < 16 {
-        let Some((key, next)) = read_varint(data, pos) else {
+        let Some((key, next)) = mlsecops_proto::read_varint(data, pos) else {
             return false;
         };
         let field = key >> 3;
@@ -133,7 +133,7 @@ pub fn looks_like_onnx(data: &[u8]) -> bool {
             if key != 0x08 {
                 return false;
             }
-            let Some((v, next)) = read_varint(data, pos) else {
+            let Some((v, next)) = mlsecops_proto::read_varint(data, pos) else {
                 return false;
             };
             if !(1..=64).contains(&v) {
@@ -144,12 +144,12 @@ pub fn looks_like_onnx(data: &[u8]) -> bool {
             continue;
         }
         match (field, wire) {
-            (5, 0) => match read_varint(data, pos) {
+            (5, 0) => match mlsecops_proto::read_varint(data, pos) {
                 Some((_, next)) => pos = next,
                 None => return false,
             },
             (2..=4 | 6..=8 | 14 | 20 | 25 | 26, 2) => {
-                let Some((len, next)) = read_varint(data, pos) else {
+                let Some((len, next)) = mlsecops_proto::read_varint(data, pos) else {
                     return false;
                 };
                 let Some(end) = usize::try_from(len).ok().and_then(|l| next.checked_add(l)) else {
@@ -166,19 +166,6 @@ pub fn looks_like_onnx(data: &[u8]) -> bool {
         seen += 1;
     }
     seen >= 2 || (seen == 1 && pos == data.len())
-}
-
-fn read_varint(data: &[u8], mut pos: usize) -> Option<(u64, usize)> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *data.get(pos)?;
-        pos += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some((value, pos));
-        }
-    }
-    None
 }
 
 /// Analyses one serialised `ModelProto` with default [`Limits`].

@@ -13,6 +13,22 @@
 
 pub use prost::{DecodeError, Message};
 
+/// Reads one base-128 varint at `pos`; returns the value and the position after it, or
+/// `None` when the data ends or the varint is longer than ten bytes. Used by the bounded
+/// wire-format trials that route `.pb` files before a full decode.
+pub fn read_varint(data: &[u8], mut pos: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *data.get(pos)?;
+        pos = pos.checked_add(1)?;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some((value, pos));
+        }
+    }
+    None
+}
+
 /// ONNX IR scanner view (package `mlsecops.onnx`, from `protos/onnx_scan.proto`).
 #[allow(
     missing_docs,

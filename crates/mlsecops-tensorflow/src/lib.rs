@@ -219,7 +219,7 @@ fn top_fields(data: &[u8], max: usize) -> Option<Vec<(u64, u8, std::ops::Range<u
     let mut pos = 0usize;
     let mut out = Vec::new();
     while pos < data.len() && out.len() < max {
-        let (key, next) = read_varint(data, pos)?;
+        let (key, next) = mlsecops_proto::read_varint(data, pos)?;
         let field = key >> 3;
         let wire = u8::try_from(key & 7).ok()?;
         if field == 0 {
@@ -228,12 +228,12 @@ fn top_fields(data: &[u8], max: usize) -> Option<Vec<(u64, u8, std::ops::Range<u
         pos = next;
         match wire {
             0 => {
-                let (_, next) = read_varint(data, pos)?;
+                let (_, next) = mlsecops_proto::read_varint(data, pos)?;
                 out.push((field, wire, pos..next));
                 pos = next;
             }
             2 => {
-                let (len, next) = read_varint(data, pos)?;
+                let (len, next) = mlsecops_proto::read_varint(data, pos)?;
                 let end = usize::try_from(len)
                     .ok()
                     .and_then(|l| next.checked_add(l))?;
@@ -247,19 +247,6 @@ fn top_fields(data: &[u8], max: usize) -> Option<Vec<(u64, u8, std::ops::Range<u
         }
     }
     Some(out)
-}
-
-fn read_varint(data: &[u8], mut pos: usize) -> Option<(u64, usize)> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *data.get(pos)?;
-        pos += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some((value, pos));
-        }
-    }
-    None
 }
 
 /// Bounded trial: is `data` a `SavedModel` (`saved_model_schema_version` varint, then

@@ -213,6 +213,18 @@ pub(crate) const RESOURCE: Compliance = Compliance {
     iso_42001: &["A.6.2.4"],
 };
 
+/// Operators or ops whose implementation lives outside the model and its framework (ONNX
+/// custom domains, TensorFlow ops outside the registry).
+pub(crate) const EXTERNAL_CODE: Compliance = Compliance {
+    cwe: &["CWE-829"],
+    owasp_ml: &["ML06:2023"],
+    owasp_llm: &["LLM03:2025"],
+    atlas: &["AML.T0010.003", "AML.M0016"],
+    eu_ai_act: &["Annex IV 2(h)"],
+    nist_ai_rmf: &["MAP 4.1", "GOVERN 6.1"],
+    iso_42001: &["A.10.3"],
+};
+
 pub(crate) const PICKLE_REFS: &[&str] = &[
     "https://docs.python.org/3/library/pickle.html (\"Warning: the pickle module is not secure\")",
     "https://huggingface.co/docs/hub/security-pickle",

@@ -1,6 +1,6 @@
 //! ONNX model rules.
 
-use super::{CORRUPT_MODEL, Category, Compliance, DESERIALIZATION, RESOURCE, Rule};
+use super::{CORRUPT_MODEL, Category, Compliance, DESERIALIZATION, EXTERNAL_CODE, RESOURCE, Rule};
 use crate::Severity;
 
 /// External data that reads files outside the model directory.
@@ -12,17 +12,6 @@ const PATH_TRAVERSAL: Compliance = Compliance {
     eu_ai_act: &["Art. 15(5)"],
     nist_ai_rmf: &["MEASURE 2.7", "MANAGE 3.2"],
     iso_42001: &["A.6.2.4", "A.10.3"],
-};
-
-/// Custom operators whose implementation lives outside the model.
-const CUSTOM_CODE: Compliance = Compliance {
-    cwe: &["CWE-829"],
-    owasp_ml: &["ML06:2023"],
-    owasp_llm: &["LLM03:2025"],
-    atlas: &["AML.T0010.003", "AML.M0016"],
-    eu_ai_act: &["Annex IV 2(h)"],
-    nist_ai_rmf: &["MAP 4.1", "GOVERN 6.1"],
-    iso_42001: &["A.10.3"],
 };
 
 pub(super) static RULES: &[Rule] = &[
@@ -104,7 +93,7 @@ pub(super) static RULES: &[Rule] = &[
         remediation: "Make sure the custom-op library comes from a trusted source before registering it with \
             the runtime.",
         references: &["https://onnxruntime.ai/docs/reference/operators/add-custom-op.html"],
-        compliance: CUSTOM_CODE,
+        compliance: EXTERNAL_CODE,
     },
     Rule {
         id: "onnx-model-function",
@@ -116,7 +105,7 @@ pub(super) static RULES: &[Rule] = &[
             who reads only the main graph.",
         remediation: "None required; review the listed functions if the model's origin is unknown.",
         references: &["https://onnx.ai/onnx/repo-docs/IR.html#functions"],
-        compliance: CUSTOM_CODE,
+        compliance: EXTERNAL_CODE,
     },
     Rule {
         id: "onnx-tensor-shape-invalid",

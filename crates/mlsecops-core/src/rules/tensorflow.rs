@@ -1,6 +1,6 @@
 //! TensorFlow `SavedModel`, frozen graph and `TFLite` rules.
 
-use super::{CORRUPT_MODEL, Category, Compliance, DESERIALIZATION, Rule};
+use super::{CORRUPT_MODEL, Category, Compliance, DESERIALIZATION, EXTERNAL_CODE, Rule};
 use crate::Severity;
 
 /// Graph ops that touch the loading machine's file system.
@@ -12,17 +12,6 @@ const FILE_ACCESS: Compliance = Compliance {
     eu_ai_act: &["Art. 15(5)"],
     nist_ai_rmf: &["MEASURE 2.7", "MANAGE 3.2"],
     iso_42001: &["A.6.2.4", "A.10.3"],
-};
-
-/// Ops whose implementation is not part of TensorFlow.
-const UNKNOWN_CODE: Compliance = Compliance {
-    cwe: &["CWE-829"],
-    owasp_ml: &["ML06:2023"],
-    owasp_llm: &["LLM03:2025"],
-    atlas: &["AML.T0010.003", "AML.M0016"],
-    eu_ai_act: &["Annex IV 2(h)"],
-    nist_ai_rmf: &["MAP 4.1", "GOVERN 6.1"],
-    iso_42001: &["A.10.3"],
 };
 
 const TF_REFS: &[&str] = &[
@@ -114,7 +103,7 @@ pub(super) static RULES: &[Rule] = &[
             op library, native code the model brings along (modelscan: MEDIUM).",
         remediation: "Only load the model together with a reviewed, trusted custom-op library.",
         references: TF_REFS,
-        compliance: UNKNOWN_CODE,
+        compliance: EXTERNAL_CODE,
     },
     Rule {
         id: "tf-tflite-custom-op",
@@ -125,7 +114,7 @@ pub(super) static RULES: &[Rule] = &[
             op. The interpreter needs a registered native implementation to run it.",
         remediation: "Make sure the custom-op implementation comes from a trusted source.",
         references: &["https://www.tensorflow.org/lite/guide/ops_custom"],
-        compliance: UNKNOWN_CODE,
+        compliance: EXTERNAL_CODE,
     },
     Rule {
         id: "tf-tflite-flex-op",
@@ -136,7 +125,7 @@ pub(super) static RULES: &[Rule] = &[
             runtime. Each name is also checked against the TensorFlow op policy.",
         remediation: "None required for ordinary ops; dangerous ones are reported separately.",
         references: &["https://www.tensorflow.org/lite/guide/ops_select"],
-        compliance: UNKNOWN_CODE,
+        compliance: EXTERNAL_CODE,
     },
     Rule {
         id: "tf-malformed",
