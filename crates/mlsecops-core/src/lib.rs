@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod finding;
+pub mod frameworks;
 mod observation;
 pub mod paths;
 mod report;
