@@ -15,6 +15,7 @@ use mlsecops_report::HumanOptions;
 use mlsecops_scan::{ScanOptions, Scanner, collect_targets};
 
 mod bom;
+mod config_cmd;
 mod provenance;
 
 /// Finds code execution and tampering in ML model files without ever loading them.
@@ -55,6 +56,8 @@ enum Command {
     /// Generate an ECDSA key pair (P-256, P-384 or P-521) for signing.
     #[command(after_help = provenance::KEYGEN_HELP)]
     Keygen(provenance::KeygenArgs),
+    /// Write a commented default project config (mlsecops.toml).
+    Init(config_cmd::InitArgs),
 }
 
 const EXIT_CODES_HELP: &str = "Exit codes:
@@ -63,7 +66,7 @@ const EXIT_CODES_HELP: &str = "Exit codes:
      with --strict also any file not fully analysed
   2  nothing at or above --fail-on, but some file is inconclusive, unreadable or in an
      unsupported model format, or nothing at all was analysed
-  3  usage error or fatal error (bad arguments, output not writable)";
+  3  usage error or fatal error (bad arguments, invalid mlsecops.toml, output not writable)";
 
 #[derive(Debug, clap::Args)]
 struct ScanArgs {
@@ -76,12 +79,20 @@ struct ScanArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Lowest severity that fails the run (exit 1).
-    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
-    fail_on: Severity,
-    /// Treat files that could not be fully analysed as failures (exit 1).
+    /// Lowest severity that fails the run (exit 1) [default: `fail_on` from the config, else high].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    /// Treat files that could not be fully analysed as failures (exit 1); also turned on by
+    /// `strict = true` in the config.
     #[arg(long)]
     strict: bool,
+    /// Project config file [default: the first mlsecops.toml found walking up from the first
+    /// PATH, stopping at the repository root].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any mlsecops.toml.
+    #[arg(long)]
+    no_config: bool,
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -159,6 +170,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(args) => provenance::verify(&args),
         Command::Keygen(args) => provenance::keygen(&args),
         Command::Bom(args) => bom::run(&args),
+        Command::Init(args) => config_cmd::init(&args),
         Command::Rules { format } => {
             let text = match format {
                 ListFormat::Table => {
@@ -192,8 +204,16 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
             .build_global()
             .context("configuring the worker pool")?;
     }
-    let scanner = Scanner::new(ScanOptions::default());
-    let (targets, mut files) = collect_targets(&args.paths);
+    let config = config_cmd::for_scan(args.config.as_deref(), args.no_config, &args.paths)?;
+    let mut options = ScanOptions::default();
+    if let Some(depth) = config.as_ref().and_then(|c| c.scan.max_depth) {
+        options.max_depth = depth;
+    }
+    let scanner = Scanner::new(options);
+    let (mut targets, mut files) = collect_targets(&args.paths);
+    if let Some(config) = &config {
+        targets.retain(|t| !config.is_excluded(&t.path));
+    }
     let progress = if !args.no_progress && std::io::stderr().is_terminal() && targets.len() > 1 {
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(targets.len() as u64),
@@ -215,11 +235,19 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     }));
     progress.finish_and_clear();
 
+    if let Some(config) = &config {
+        config.apply(&mut files);
+    }
+    let fail_on = args
+        .fail_on
+        .or(config.as_ref().and_then(|c| c.scan.fail_on))
+        .unwrap_or(Severity::High);
+    let strict = args.strict || config.as_ref().and_then(|c| c.scan.strict) == Some(true);
     let report = ScanReport::new(
         ToolInfo::new(env!("CARGO_PKG_VERSION")),
         files,
-        args.fail_on,
-        args.strict,
+        fail_on,
+        strict,
     );
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
