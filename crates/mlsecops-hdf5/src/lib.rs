@@ -541,6 +541,36 @@ impl<'a> Hdf5<'a> {
     // -----------------------------------------------------------------------------------------
     // Object headers
 
+    /// Takes the next pending continuation block of an object header (v1 or v2), refusing
+    /// a block seen before (cycle) and chains longer than `max_header_chunks`; returns its
+    /// address, length and absolute offset.
+    fn next_continuation(
+        &self,
+        chunks: &mut Vec<(u64, u64)>,
+        visited: &mut HashSet<u64>,
+        n_chunks: &mut usize,
+    ) -> Result<Option<(u64, u64, u64)>, Hdf5Error> {
+        if chunks.is_empty() {
+            return Ok(None);
+        }
+        let (caddr, clen) = chunks.remove(0);
+        let off = self.abs(caddr, "continuation block")?;
+        if !visited.insert(caddr) {
+            return Err(Hdf5Error::Cycle {
+                offset: off,
+                what: "object header continuation chain",
+            });
+        }
+        *n_chunks += 1;
+        if *n_chunks > self.limits.max_header_chunks {
+            return Err(Hdf5Error::Limit {
+                offset: off,
+                what: format!("more than {} header chunks", self.limits.max_header_chunks),
+            });
+        }
+        Ok(Some((caddr, clen, off)))
+    }
+
     fn header(&self, addr: u64, ctx: &mut Ctx<'a>) -> Result<Header<'a>, Hdf5Error> {
         let mut c = self.at(addr, None, "object header")?;
         let start = c.offset();
@@ -578,22 +608,9 @@ impl<'a> Hdf5<'a> {
                 &mut messages,
             )?;
             let mut n_chunks = 1usize;
-            while !chunks.is_empty() {
-                let (caddr, clen) = chunks.remove(0);
-                let off = self.abs(caddr, "continuation block")?;
-                if !visited.insert(caddr) {
-                    return Err(Hdf5Error::Cycle {
-                        offset: off,
-                        what: "object header continuation chain",
-                    });
-                }
-                n_chunks += 1;
-                if n_chunks > self.limits.max_header_chunks {
-                    return Err(Hdf5Error::Limit {
-                        offset: off,
-                        what: format!("more than {} header chunks", self.limits.max_header_chunks),
-                    });
-                }
+            while let Some((caddr, clen, off)) =
+                self.next_continuation(&mut chunks, &mut visited, &mut n_chunks)?
+            {
                 let mut cc = self.at(caddr, Some(clen), "continuation block")?;
                 if cc.take(4)? != b"OCHK" {
                     return Err(malformed(
@@ -635,22 +652,9 @@ impl<'a> Hdf5<'a> {
                 .ok_or_else(|| malformed(start, "object header", "address overflow"))?;
             self.v1_messages(first, size, &mut header, &mut chunks, &mut messages)?;
             let mut n_chunks = 1usize;
-            while !chunks.is_empty() {
-                let (caddr, clen) = chunks.remove(0);
-                let off = self.abs(caddr, "continuation block")?;
-                if !visited.insert(caddr) {
-                    return Err(Hdf5Error::Cycle {
-                        offset: off,
-                        what: "object header continuation chain",
-                    });
-                }
-                n_chunks += 1;
-                if n_chunks > self.limits.max_header_chunks {
-                    return Err(Hdf5Error::Limit {
-                        offset: off,
-                        what: format!("more than {} header chunks", self.limits.max_header_chunks),
-                    });
-                }
+            while let Some((caddr, clen, _)) =
+                self.next_continuation(&mut chunks, &mut visited, &mut n_chunks)?
+            {
                 self.v1_messages(caddr, clen, &mut header, &mut chunks, &mut messages)?;
             }
             // More messages than declared is malformed; fewer happens with trailing NILs.
