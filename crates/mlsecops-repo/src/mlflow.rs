@@ -9,7 +9,7 @@ use std::path::Path;
 use mlsecops_core::paths::{PathVerdict, classify_relative_path};
 use mlsecops_core::{FormatAnalysis, Observation};
 
-use crate::yaml::{self, YamlError, YamlLimits, YamlNode};
+use crate::yaml::{self, YamlLimits, YamlNode};
 
 /// Format label.
 pub const FORMAT: &str = "mlflow-mlmodel";
@@ -35,11 +35,7 @@ pub fn analyze_mlmodel(yaml_bytes: &[u8], dir: Option<&Path>) -> FormatAnalysis 
     let doc = match yaml::parse(yaml_bytes, &YamlLimits::default()) {
         Ok(d) => d,
         Err(e) => {
-            let rule = match e {
-                YamlError::Limit(_) => "config-limit-exceeded",
-                YamlError::Syntax { .. } => "config-malformed",
-            };
-            analysis.fail(Observation::new(rule, format!("MLmodel: {e}")));
+            analysis.fail(Observation::new(e.rule_id(), format!("MLmodel: {e}")));
             return analysis;
         }
     };

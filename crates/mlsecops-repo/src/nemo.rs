@@ -5,7 +5,7 @@ use mlsecops_core::{FormatAnalysis, Observation};
 
 use crate::names::is_code_execution;
 use crate::python::pattern_matches;
-use crate::yaml::{self, YamlDoc, YamlError, YamlLimits, YamlNode};
+use crate::yaml::{self, YamlDoc, YamlLimits, YamlNode};
 
 /// Format label.
 pub const FORMAT: &str = "nemo-config";
@@ -33,11 +33,7 @@ pub fn analyze_config(yaml_bytes: &[u8]) -> FormatAnalysis {
     let doc = match yaml::parse(yaml_bytes, &YamlLimits::default()) {
         Ok(d) => d,
         Err(e) => {
-            let rule = match e {
-                YamlError::Limit(_) => "config-limit-exceeded",
-                YamlError::Syntax { .. } => "config-malformed",
-            };
-            analysis.fail(Observation::new(rule, format!("NeMo config: {e}")));
+            analysis.fail(Observation::new(e.rule_id(), format!("NeMo config: {e}")));
             return analysis;
         }
     };

@@ -117,6 +117,16 @@ pub enum YamlError {
     Limit(String),
 }
 
+impl YamlError {
+    /// Registry rule a config analyser reports this error under.
+    pub fn rule_id(&self) -> &'static str {
+        match self {
+            YamlError::Limit(_) => "config-limit-exceeded",
+            YamlError::Syntax { .. } => "config-malformed",
+        }
+    }
+}
+
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
