@@ -696,6 +696,24 @@ pub fn lookup(name: &str) -> Option<&'static CallRule> {
 // Walkers
 // ---------------------------------------------------------------------------
 
+/// Counts one AST node of a walk; false (and the walk marked truncated) once the depth or
+/// node cap is reached. Shared by the binding and the checking walk.
+fn admit_node(
+    depth: u32,
+    nodes: &mut usize,
+    limits: &Limits,
+    truncated: &mut Option<String>,
+) -> bool {
+    *nodes += 1;
+    if depth >= limits.max_ast_depth || *nodes > limits.max_nodes {
+        truncated.get_or_insert_with(|| {
+            "Python AST exceeds the depth or node limit; not fully analysed".to_owned()
+        });
+        return false;
+    }
+    true
+}
+
 struct Binder<'l> {
     resolver: Resolver,
     depth: u32,
@@ -706,11 +724,12 @@ struct Binder<'l> {
 
 impl<'a> Visitor<'a> for Binder<'_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        self.nodes += 1;
-        if self.depth >= self.limits.max_ast_depth || self.nodes > self.limits.max_nodes {
-            self.truncated.get_or_insert_with(|| {
-                "Python AST exceeds the depth or node limit; not fully analysed".to_owned()
-            });
+        if !admit_node(
+            self.depth,
+            &mut self.nodes,
+            self.limits,
+            &mut self.truncated,
+        ) {
             return;
         }
         self.resolver.bind_stmt(stmt);
@@ -1080,11 +1099,12 @@ fn opens_for_writing(call: &ruff_python_ast::ExprCall) -> bool {
 
 impl<'a> Visitor<'a> for Checker<'_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        self.nodes += 1;
-        if self.depth >= self.limits.max_ast_depth || self.nodes > self.limits.max_nodes {
-            self.truncated.get_or_insert_with(|| {
-                "Python AST exceeds the depth or node limit; not fully analysed".to_owned()
-            });
+        if !admit_node(
+            self.depth,
+            &mut self.nodes,
+            self.limits,
+            &mut self.truncated,
+        ) {
             return;
         }
         match stmt {
@@ -1123,11 +1143,12 @@ impl<'a> Visitor<'a> for Checker<'_> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        self.nodes += 1;
-        if self.depth >= self.limits.max_ast_depth || self.nodes > self.limits.max_nodes {
-            self.truncated.get_or_insert_with(|| {
-                "Python AST exceeds the depth or node limit; not fully analysed".to_owned()
-            });
+        if !admit_node(
+            self.depth,
+            &mut self.nodes,
+            self.limits,
+            &mut self.truncated,
+        ) {
             return;
         }
         match expr {
