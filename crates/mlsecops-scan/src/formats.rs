@@ -66,7 +66,6 @@ pub(crate) fn route(
     sniffed: Sniffed,
     container: Container,
 ) -> Option<Route> {
-    let base = base_name(name);
     match sniffed {
         Sniffed::Gguf => return Some(Route::Gguf),
         Sniffed::Safetensors => return Some(Route::Safetensors),
@@ -75,6 +74,37 @@ pub(crate) fn route(
         Sniffed::Unknown => {}
         _ => return None,
     }
+    if let Some(route) = route_by_name(name, container) {
+        return Some(route);
+    }
+    let base = base_name(name);
+    if has_ext(base, &["pb"]) {
+        if mlsecops_tensorflow::looks_like_graph_def(data) {
+            return Some(Route::TfGraphDef);
+        }
+        if mlsecops_tensorflow::looks_like_saved_model(data) {
+            return Some(Route::TfSavedModel);
+        }
+        if mlsecops_onnx::looks_like_onnx(data) {
+            return Some(Route::Onnx);
+        }
+    }
+    // Text and Markdown are recognised by the repository crate but are not models: they stay
+    // `skipped` (a later secrets/PII pass reads them).
+    mlsecops_repo::safe::identify(base, data)
+        .filter(|a| !matches!(a.format.as_str(), "text" | "markdown"))
+        .map(|a| Route::KnownSafe(Box::new(a)))
+}
+
+/// Extensions whose content decides the route by a bounded trial (`.pb` protobufs and the
+/// known-safe formats), so a member with such a name must be read in full to be routed.
+const TRIAL_EXTENSIONS: &[&str] = &[
+    "pb", "json", "yaml", "yml", "msgpack", "ubj", "txt", "md", "model",
+];
+
+/// Routes decided by the name alone, for content with no magic (or a broken one).
+fn route_by_name(name: &str, container: Container) -> Option<Route> {
+    let base = base_name(name);
     match container {
         Container::Keras => match base {
             "config.json" => return Some(Route::KerasConfig),
@@ -113,17 +143,6 @@ pub(crate) fn route(
     if has_ext(base, &["onnx"]) {
         return Some(Route::Onnx);
     }
-    if has_ext(base, &["pb"]) {
-        if mlsecops_tensorflow::looks_like_graph_def(data) {
-            return Some(Route::TfGraphDef);
-        }
-        if mlsecops_tensorflow::looks_like_saved_model(data) {
-            return Some(Route::TfSavedModel);
-        }
-        if mlsecops_onnx::looks_like_onnx(data) {
-            return Some(Route::Onnx);
-        }
-    }
     if mlsecops_repo::mlflow::is_mlmodel_name(base) {
         return Some(Route::MlModel);
     }
@@ -136,43 +155,21 @@ pub(crate) fn route(
     if has_ext(base, &["py"]) && container != Container::TorchScript {
         return Some(Route::Python);
     }
-    // Text and Markdown are recognised by the repository crate but are not models: they stay
-    // `skipped` (a later secrets/PII pass reads them).
-    mlsecops_repo::safe::identify(base, data)
-        .filter(|a| !matches!(a.format.as_str(), "text" | "markdown"))
-        .map(|a| Route::KnownSafe(Box::new(a)))
+    None
 }
 
 /// Whether an archive member whose prefix sniffed as `sniffed` should be read in full to be
-/// routed: structured magics, or a name that a name-routed analyser handles. Tensor data
-/// members (`data/0`, `*.npy` handled elsewhere) are never read for this.
+/// routed: structured magics, a name [`route`] decides on, or a name whose content it
+/// trial-decodes. Tensor data members (`data/0`, `*.npy` handled elsewhere) are never read
+/// for this.
 pub(crate) fn worth_reading(name: &str, sniffed: Sniffed, container: Container) -> bool {
-    if matches!(
-        sniffed,
-        Sniffed::Gguf | Sniffed::Safetensors | Sniffed::Hdf5 | Sniffed::Tflite
-    ) {
-        return true;
+    match sniffed {
+        Sniffed::Gguf | Sniffed::Safetensors | Sniffed::Hdf5 | Sniffed::Tflite => true,
+        Sniffed::Unknown => {
+            route_by_name(name, container).is_some() || has_ext(base_name(name), TRIAL_EXTENSIONS)
+        }
+        _ => false,
     }
-    if sniffed != Sniffed::Unknown {
-        return false;
-    }
-    let base = base_name(name);
-    match container {
-        Container::Keras if matches!(base, "config.json" | "metadata.json") => return true,
-        Container::Skops if base == "schema.json" => return true,
-        Container::Mar if name.ends_with("MAR-INF/MANIFEST.json") => return true,
-        _ => {}
-    }
-    base == "model_config.yaml"
-        || mlsecops_repo::mlflow::is_mlmodel_name(base)
-        || mlsecops_repo::hf::is_hf_config_name(base)
-        || has_ext(
-            base,
-            &[
-                "onnx", "pb", "jinja", "jinja2", "j2", "py", "json", "yaml", "yml", "msgpack",
-                "ubj", "txt", "md", "model",
-            ],
-        ) && !(container == Container::TorchScript && has_ext(base, &["py"]))
 }
 
 impl Cx<'_> {
