@@ -16,18 +16,12 @@ CYCLONEDX_LIB_VERSION="11.12.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/target/cyclonedx-venv"
 
-if [[ ! -x "$VENV/bin/python" ]] ||
-    ! "$VENV/bin/pip" show cyclonedx-python-lib 2>/dev/null | grep -qx "Version: $CYCLONEDX_LIB_VERSION"; then
-    python3 -m venv "$VENV" || exit 1
-    "$VENV/bin/pip" install -q "cyclonedx-python-lib[json-validation]==$CYCLONEDX_LIB_VERSION" || exit 1
-fi
+# shellcheck source=scripts/interop/common.sh
+source "$ROOT/scripts/interop/common.sh"
+ensure_venv "$VENV" "cyclonedx-python-lib[json-validation]==$CYCLONEDX_LIB_VERSION" || exit 1
 PY="$VENV/bin/python"
 
-if [[ -z "${MLSECOPS:-}" ]]; then
-    (cd "$ROOT" && cargo build -q -p mlsecops-cli) || exit 1
-    MLSECOPS="$ROOT/target/debug/mlsecops"
-fi
-MLSECOPS="$(realpath "$MLSECOPS")"
+resolve_mlsecops || exit 1
 
 W="$(mktemp -d)"
 trap 'rm -rf "$W"' EXIT

@@ -16,18 +16,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/target/interop-venv"
 HERE="$ROOT/scripts/interop"
 
-[[ -x "$VENV/bin/pip" ]] || python3 -m venv "$VENV" || exit 1
+# shellcheck source=scripts/interop/common.sh
+source "$ROOT/scripts/interop/common.sh"
 # pyOpenSSL: imported by model_signing's certificate module but not declared by 1.1.1.
-"$VENV/bin/pip" install -q "model-signing==$MODEL_SIGNING_VERSION" \
-    "pyopenssl==$PYOPENSSL_VERSION" || exit 1
+ensure_venv "$VENV" "model-signing==$MODEL_SIGNING_VERSION" "pyopenssl==$PYOPENSSL_VERSION" || exit 1
 MS="$VENV/bin/model_signing"
 PY="$VENV/bin/python"
 
-if [[ -z "${MLSECOPS:-}" ]]; then
-    (cd "$ROOT" && cargo build -q -p mlsecops-cli) || exit 1
-    MLSECOPS="$ROOT/target/debug/mlsecops"
-fi
-MLSECOPS="$(realpath "$MLSECOPS")"
+resolve_mlsecops || exit 1
 
 W="$(mktemp -d)"
 trap 'rm -rf "$W"' EXIT

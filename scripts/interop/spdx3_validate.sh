@@ -18,18 +18,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/target/spdx3-venv"
 CHECK="$ROOT/scripts/interop/spdx3_check.py"
 
-if [[ ! -x "$VENV/bin/python" ]] ||
-    ! "$VENV/bin/pip" show spdx-python-model 2>/dev/null | grep -qx "Version: $SPDX_PYTHON_MODEL_VERSION"; then
-    python3 -m venv "$VENV" || exit 1
-    "$VENV/bin/pip" install -q "spdx-python-model==$SPDX_PYTHON_MODEL_VERSION" || exit 1
-fi
+# shellcheck source=scripts/interop/common.sh
+source "$ROOT/scripts/interop/common.sh"
+ensure_venv "$VENV" "spdx-python-model==$SPDX_PYTHON_MODEL_VERSION" || exit 1
 PY="$VENV/bin/python"
 
-if [[ -z "${MLSECOPS:-}" ]]; then
-    (cd "$ROOT" && cargo build -q -p mlsecops-cli) || exit 1
-    MLSECOPS="$ROOT/target/debug/mlsecops"
-fi
-MLSECOPS="$(realpath "$MLSECOPS")"
+resolve_mlsecops || exit 1
 
 W="$(mktemp -d)"
 trap 'rm -rf "$W"' EXIT
