@@ -22,6 +22,19 @@ pub struct Location {
     /// Index of the pickle opcode (0-based, counted across all streams).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opcode_index: Option<u64>,
+    /// Notebook cell index (0-based, in document order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<u32>,
+    /// Output index inside the notebook cell (0-based); absent for the cell source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<u32>,
+    /// Line (1-based) inside the text that was analysed: the file, or the notebook cell
+    /// source / output named by `cell` and `output`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Column (1-based, in characters) on `line`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
 }
 
 impl Location {
@@ -33,12 +46,25 @@ impl Location {
         }
     }
 
-    /// Human form: `path!/member @ offset 12 (opcode #3)`.
+    /// Human form: `path!/member @ offset 12 (opcode #3)`, or for text
+    /// `notebook.ipynb cell 3 output 1:4:17` (cell, output, line, column).
     pub fn display(&self) -> String {
         let mut out = self.path.clone();
         if let Some(member) = &self.member {
             out.push_str("!/");
             out.push_str(member);
+        }
+        if let Some(cell) = self.cell {
+            let _ = write!(out, " cell {cell}");
+        }
+        if let Some(output) = self.output {
+            let _ = write!(out, " output {output}");
+        }
+        if let Some(line) = self.line {
+            let _ = write!(out, ":{line}");
+            if let Some(column) = self.column {
+                let _ = write!(out, ":{column}");
+            }
         }
         if let Some(offset) = self.offset {
             let _ = write!(out, " @ offset {offset}");
@@ -72,6 +98,14 @@ pub struct Finding {
     /// runs (used by SARIF `partialFingerprints`, baselines and waivers). Offsets are not
     /// part of it, so unrelated edits that move bytes keep the fingerprint.
     pub fingerprint: String,
+    /// The rule's default severity, present only when a config override changed
+    /// [`Finding::severity`] (so reports can show that the project config decided it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_severity: Option<Severity>,
+    /// The active waiver covering this finding, if any. A waived finding is still reported
+    /// but does not count towards `--fail-on`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::AppliedWaiver>,
 }
 
 impl Finding {
@@ -90,6 +124,8 @@ impl Finding {
             location,
             evidence: Evidence::new(),
             fingerprint: String::new(),
+            default_severity: None,
+            waiver: None,
         };
         finding.refresh_fingerprint();
         finding
@@ -108,6 +144,11 @@ impl Finding {
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
+    }
+
+    /// Whether an active waiver covers this finding.
+    pub fn is_waived(&self) -> bool {
+        self.waiver.is_some()
     }
 
     /// Recomputes [`Finding::fingerprint`] after the location or evidence changed.
@@ -166,6 +207,7 @@ mod tests {
             member: Some("archive/data.pkl".into()),
             offset: Some(12),
             opcode_index: Some(3),
+            ..Location::default()
         };
         assert_eq!(
             loc.display(),

@@ -7,6 +7,7 @@
 
 mod finding;
 pub mod frameworks;
+mod governance;
 mod observation;
 pub mod paths;
 mod report;
@@ -14,6 +15,9 @@ pub mod rules;
 mod severity;
 
 pub use finding::{Evidence, Finding, Location};
+pub use governance::{
+    AppliedWaiver, PolicyLevel, PolicyMessage, PolicyReport, WaiverEntry, WaiverReport, WaiverState,
+};
 pub use observation::{FormatAnalysis, Observation};
 pub use report::{ExitCode, FileReport, FileStatus, ScanReport, Summary, ToolInfo};
 pub use rules::{Category, Compliance, RULES, RULESET_VERSION, Rule, rule};

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Finding, RULESET_VERSION, Severity};
+use crate::{Finding, PolicyReport, RULESET_VERSION, Severity, WaiverReport};
 
 /// How completely one file was analysed. Nothing but `complete` means "fully analysed";
 /// a file that was not fully analysed is never reported as clean.
@@ -110,8 +110,17 @@ pub struct Summary {
     /// Skipped files are counted too, so nothing is silently dropped.
     #[serde(default)]
     pub formats: BTreeMap<String, BTreeMap<String, usize>>,
-    /// Number of findings.
+    /// Number of findings (waived ones included).
     pub findings: usize,
+    /// Findings covered by an active waiver (they do not count towards `fail_on`).
+    #[serde(default)]
+    pub waived: usize,
+    /// Policy-gate messages that fail the run (`deny*` / `violation*`).
+    #[serde(default)]
+    pub policy_denies: usize,
+    /// Policy-gate warnings (`warn*`).
+    #[serde(default)]
+    pub policy_warnings: usize,
     /// Findings per severity (every severity present, zero included).
     pub severity: BTreeMap<String, usize>,
     /// Highest severity found, if any.
@@ -129,8 +138,9 @@ pub struct Summary {
 pub enum ExitCode {
     /// 0: every file fully analysed (or deliberately skipped), nothing at or above `--fail-on`.
     Clean = 0,
-    /// 1: at least one finding at or above `--fail-on` (even if some files also failed), or,
-    /// with `--strict`, a file that was not fully analysed.
+    /// 1: at least one finding at or above `--fail-on` that no active waiver covers (even if
+    /// some files also failed), a policy `deny`/`violation` (or a `warn` with
+    /// `--fail-on-warn`), or, with `--strict`, a file that was not fully analysed.
     Findings = 1,
     /// 2: nothing at or above `--fail-on`, but some file could not be fully analysed
     /// (inconclusive, error, unsupported), or nothing at all was analysed.
@@ -140,7 +150,7 @@ pub enum ExitCode {
 }
 
 /// The whole run: the stable JSON schema of `--format json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanReport {
     /// Schema version of this document.
     pub schema_version: u32,
@@ -150,6 +160,12 @@ pub struct ScanReport {
     pub files: Vec<FileReport>,
     /// Totals and the exit code.
     pub summary: Summary,
+    /// Waivers and what they did (absent when no waiver file was used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<WaiverReport>,
+    /// Policy-gate outcome (absent when no policy was evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyReport>,
 }
 
 impl ScanReport {
@@ -164,6 +180,34 @@ impl ScanReport {
         strict: bool,
     ) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut report = ScanReport {
+            schema_version: Self::SCHEMA_VERSION,
+            tool,
+            files,
+            summary: Summary {
+                files: 0,
+                status: BTreeMap::new(),
+                formats: BTreeMap::new(),
+                findings: 0,
+                waived: 0,
+                policy_denies: 0,
+                policy_warnings: 0,
+                severity: BTreeMap::new(),
+                max_severity: None,
+                fail_on,
+                strict,
+                exit_code: 0,
+            },
+            waivers: None,
+            policy: None,
+        };
+        report.refresh_summary();
+        report
+    }
+
+    /// Recomputes the summary and exit code from the files, waivers and policy results
+    /// (call after changing any of them).
+    pub fn refresh_summary(&mut self) {
         let mut status: BTreeMap<String, usize> = FileStatus::ALL
             .iter()
             .map(|s| (s.as_str().to_owned(), 0))
@@ -173,9 +217,10 @@ impl ScanReport {
             .map(|s| (s.as_str().to_owned(), 0))
             .collect();
         let mut findings = 0;
+        let mut waived = 0;
         let mut max_severity = None;
         let mut formats: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-        for file in &files {
+        for file in &self.files {
             *status.entry(file.status.as_str().to_owned()).or_default() += 1;
             *formats
                 .entry(file.format.clone())
@@ -184,31 +229,32 @@ impl ScanReport {
                 .or_default() += 1;
             for finding in &file.findings {
                 findings += 1;
+                if finding.is_waived() {
+                    waived += 1;
+                }
                 *severity
                     .entry(finding.severity.as_str().to_owned())
                     .or_default() += 1;
                 max_severity = max_severity.max(Some(finding.severity));
             }
         }
-        let mut report = ScanReport {
-            schema_version: Self::SCHEMA_VERSION,
-            tool,
-            files,
-            summary: Summary {
-                files: 0,
-                status,
-                formats,
-                findings,
-                severity,
-                max_severity,
-                fail_on,
-                strict,
-                exit_code: 0,
-            },
-        };
-        report.summary.files = report.files.len();
-        report.summary.exit_code = report.exit_code() as i32;
-        report
+        let summary = &mut self.summary;
+        summary.files = self.files.len();
+        summary.status = status;
+        summary.formats = formats;
+        summary.findings = findings;
+        summary.waived = waived;
+        summary.severity = severity;
+        summary.max_severity = max_severity;
+        summary.policy_denies = self
+            .policy
+            .as_ref()
+            .map_or(0, |p| p.count(crate::PolicyLevel::Deny));
+        summary.policy_warnings = self
+            .policy
+            .as_ref()
+            .map_or(0, |p| p.count(crate::PolicyLevel::Warn));
+        self.summary.exit_code = self.exit_code() as i32;
     }
 
     /// Exit code from the findings and statuses, per the documented contract.
@@ -218,10 +264,11 @@ impl ScanReport {
             .files
             .iter()
             .flat_map(|f| &f.findings)
-            .any(|f| f.severity >= fail_on);
+            .any(|f| f.severity >= fail_on && !f.is_waived());
+        let policy_fails = self.policy.as_ref().is_some_and(PolicyReport::fails);
         let incomplete = self.files.iter().any(|f| f.status.is_incomplete());
         let analysed = self.files.iter().any(|f| f.status != FileStatus::Skipped);
-        if failing || (self.summary.strict && incomplete) {
+        if failing || policy_fails || (self.summary.strict && incomplete) {
             ExitCode::Findings
         } else if incomplete || !analysed {
             ExitCode::Incomplete

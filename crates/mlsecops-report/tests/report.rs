@@ -18,6 +18,7 @@ fn sample_report() -> ScanReport {
             member: Some("archive/data.pkl".into()),
             offset: Some(58),
             opcode_index: Some(7),
+            ..Location::default()
         },
     )
     .with_evidence("global", "posix.system")
@@ -31,6 +32,7 @@ fn sample_report() -> ScanReport {
             member: None,
             offset: Some(120),
             opcode_index: Some(31),
+            ..Location::default()
         },
     )
     .with_evidence("error", "unexpected end of input");

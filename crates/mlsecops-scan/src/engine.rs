@@ -247,7 +247,7 @@ impl Cx<'_> {
             path: self.path.to_owned(),
             member: member.map(str::to_owned),
             offset,
-            opcode_index: None,
+            ..Location::default()
         }
     }
 

@@ -10,13 +10,20 @@ use serde::Serialize;
 use crate::Severity;
 
 mod archive;
+mod code;
+mod dependency;
 mod format;
 mod gguf;
+mod governance;
 mod keras;
+mod notebook;
 mod onnx;
 mod pickle;
+mod pii;
+mod posture;
 mod repository;
 mod safetensors;
+mod secrets;
 mod template;
 mod tensorflow;
 
@@ -47,6 +54,20 @@ pub enum Category {
     Safetensors,
     /// Whole model repositories: Hugging Face configs and code, `MLflow`, skops, `TorchServe`, `NeMo`.
     Repository,
+    /// Jupyter notebooks as documents (structure, metadata).
+    Notebook,
+    /// Credentials and tokens in code, notebooks, configs and text.
+    Secrets,
+    /// Personal data in notebook outputs, code and tabular data files.
+    Pii,
+    /// Unsafe use of ML APIs in Python code and notebook cells.
+    Code,
+    /// Python dependencies: known vulnerabilities, malicious and typo-squatted packages.
+    Dependency,
+    /// ML infrastructure posture: exposed servers, disabled auth, public buckets.
+    Posture,
+    /// Governance: model cards and documentation required by the frameworks.
+    Governance,
 }
 
 impl Category {
@@ -63,11 +84,18 @@ impl Category {
             Category::Template => "template",
             Category::Safetensors => "safetensors",
             Category::Repository => "repository",
+            Category::Notebook => "notebook",
+            Category::Secrets => "secrets",
+            Category::Pii => "pii",
+            Category::Code => "code",
+            Category::Dependency => "dependency",
+            Category::Posture => "posture",
+            Category::Governance => "governance",
         }
     }
 
     /// Every category, in report order.
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 17] = [
         Category::Pickle,
         Category::Archive,
         Category::Format,
@@ -78,6 +106,13 @@ impl Category {
         Category::Template,
         Category::Safetensors,
         Category::Repository,
+        Category::Notebook,
+        Category::Secrets,
+        Category::Pii,
+        Category::Code,
+        Category::Dependency,
+        Category::Posture,
+        Category::Governance,
     ];
 
     /// Id prefix every rule of this category carries (`None`: no fixed prefix).
@@ -90,7 +125,15 @@ impl Category {
             Category::Gguf => Some("gguf-"),
             Category::Template => Some("template-"),
             Category::Safetensors => Some("safetensors-"),
-            Category::Archive | Category::Format | Category::Repository => None,
+            Category::Notebook => Some("notebook-"),
+            Category::Secrets => Some("secret-"),
+            Category::Pii => Some("pii-"),
+            Category::Code => Some("code-"),
+            Category::Dependency => Some("dep-"),
+            Category::Posture => Some("posture-"),
+            Category::Archive | Category::Format | Category::Repository | Category::Governance => {
+                None
+            }
         }
     }
 }
@@ -162,6 +205,13 @@ pub static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         template::RULES,
         safetensors::RULES,
         repository::RULES,
+        notebook::RULES,
+        secrets::RULES,
+        pii::RULES,
+        code::RULES,
+        dependency::RULES,
+        posture::RULES,
+        governance::RULES,
     ]
     .concat();
     // Stable order: category, then declaration order within it.
