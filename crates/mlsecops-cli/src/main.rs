@@ -16,7 +16,12 @@ use mlsecops_scan::{ScanOptions, Scanner, collect_targets};
 
 mod bom;
 mod config_cmd;
+mod db_cmd;
+mod policy_cmd;
 mod provenance;
+mod report_cmd;
+mod secrets_cmd;
+mod waivers_cmd;
 
 /// Finds code execution and tampering in ML model files without ever loading them.
 #[derive(Debug, Parser)]
@@ -58,6 +63,17 @@ enum Command {
     Keygen(provenance::KeygenArgs),
     /// Write a commented default project config (mlsecops.toml).
     Init(config_cmd::InitArgs),
+    /// Rego policy gates: test policies (`policy test DIR`).
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
+    /// Render a compliance report (HTML, Markdown, JSON) from JSON run reports.
+    Report(report_cmd::ReportArgs),
+    /// Offline OSV advisory database (update, import, info).
+    #[command(subcommand)]
+    Db(db_cmd::DbCommand),
+    /// Secret baselines (accept known secrets so only new ones fail).
+    #[command(subcommand)]
+    Secrets(secrets_cmd::SecretsCommand),
 }
 
 const EXIT_CODES_HELP: &str = "Exit codes:
@@ -112,6 +128,14 @@ struct ScanArgs {
     /// ECDSA private key (PEM) that signs the --attest statement.
     #[arg(long, value_name = "PEM", requires = "attest")]
     key: Option<PathBuf>,
+    #[command(flatten)]
+    policy: policy_cmd::PolicyArgs,
+    #[command(flatten)]
+    waivers: waivers_cmd::WaiverArgs,
+    #[command(flatten)]
+    advisories: db_cmd::AdvisoryArgs,
+    #[command(flatten)]
+    baseline: secrets_cmd::BaselineArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -171,6 +195,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keygen(args) => provenance::keygen(&args),
         Command::Bom(args) => bom::run(&args),
         Command::Init(args) => config_cmd::init(&args),
+        Command::Policy(command) => policy_cmd::run(&command),
+        Command::Report(args) => report_cmd::run(&args),
+        Command::Db(command) => db_cmd::run(&command),
+        Command::Secrets(command) => secrets_cmd::run(&command),
         Command::Rules { format } => {
             let text = match format {
                 ListFormat::Table => {
@@ -238,17 +266,21 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(config) = &config {
         config.apply(&mut files);
     }
+    secrets_cmd::apply_baseline(&args.baseline, &mut files)?;
     let fail_on = args
         .fail_on
         .or(config.as_ref().and_then(|c| c.scan.fail_on))
         .unwrap_or(Severity::High);
     let strict = args.strict || config.as_ref().and_then(|c| c.scan.strict) == Some(true);
-    let report = ScanReport::new(
+    let mut report = ScanReport::new(
         ToolInfo::new(env!("CARGO_PKG_VERSION")),
         files,
         fail_on,
         strict,
     );
+    waivers_cmd::apply(&args.waivers, config.as_ref(), &args.paths, &mut report)?;
+    policy_cmd::apply(&args.policy, config.as_ref(), &mut report)?;
+    report.refresh_summary();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
