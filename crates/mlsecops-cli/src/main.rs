@@ -63,7 +63,7 @@ enum Command {
     Keygen(provenance::KeygenArgs),
     /// Write a commented default project config (mlsecops.toml).
     Init(config_cmd::InitArgs),
-    /// Rego policy gates: test policies (`policy test DIR`).
+    /// Rego policy gates: `policy test [DIR…]`, `policy eval --input report.json [DIR…]`.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
     /// Render a compliance report (HTML, Markdown, JSON) from JSON run reports.
@@ -237,6 +237,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(depth) = config.as_ref().and_then(|c| c.scan.max_depth) {
         options.max_depth = depth;
     }
+    options.advisories = Some(db_cmd::load_for_scan(&args.advisories)?);
     let scanner = Scanner::new(options);
     let (mut targets, mut files) = collect_targets(&args.paths);
     if let Some(config) = &config {

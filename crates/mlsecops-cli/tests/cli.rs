@@ -121,9 +121,21 @@ fn finding_and_unreadable_file_together_exit_1_and_list_both() {
 
 #[test]
 fn nothing_analysed_exits_2() {
-    let (code, report) = scan_json(&[], &[fixture("malicious/D11_unsupported_only")]);
+    // Only an image: nothing a model loader or the text passes read.
+    let images = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        fixture("malicious/D11_unsupported_only/image.png"),
+        images.path().join("image.png"),
+    )
+    .expect("copy");
+    let (code, report) = scan_json(&[], &[images.path().to_path_buf()]);
     assert_eq!(code, 2);
-    assert_eq!(report["summary"]["status"]["skipped"], 2);
+    assert_eq!(report["summary"]["status"]["skipped"], 1);
+    // Release notes next to it are text: read by the secrets and PII passes.
+    let (code, report) = scan_json(&[], &[fixture("malicious/D11_unsupported_only")]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["status"]["skipped"], 1);
+    assert_eq!(report["summary"]["status"]["complete"], 1);
     let dir = tempfile::tempdir().expect("tempdir");
     let (code, report) = scan_json(&[], &[dir.path().to_path_buf()]);
     assert_eq!(code, 2);

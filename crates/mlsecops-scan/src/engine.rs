@@ -11,6 +11,7 @@ use crate::ScanOptions;
 use crate::formats::{self, Container};
 use crate::numpy;
 use crate::sniff::{Sniffed, codec_label, sniff, sniff_prefix};
+use crate::text;
 
 /// Bytes of an archive member inflated to decide what it is.
 const SNIFF_LEN: usize = 64 * 1024;
@@ -149,12 +150,21 @@ pub(crate) fn scan(
     } else {
         formats::route(&name, data, sniffed, Container::None)
     };
+    // Text files also go through the code-and-data passes (secrets, PII, dependencies,
+    // unsafe ML code, infrastructure posture), whatever analyser routed them.
+    let is_text = sniffed == Sniffed::Unknown && text::is_text(data);
     let (format, status) = if data.is_empty() {
         ("empty".to_owned(), FileStatus::Complete)
+    } else if is_text && text::is_notebook_name(&name) {
+        let format = cx.notebook(data);
+        (format, cx.status())
     } else if let Some(route) = routed {
-        let format = cx.structured(data, &name, None, route);
+        let mut format = cx.structured(data, &name, None, route);
         if zip_like {
             cx.analyse(data, &name, None, 0, sniffed);
+        }
+        if is_text {
+            format = cx.text_file(data, &name, Some(format));
         }
         (format, cx.status())
     } else if sniffed == Sniffed::Executable && (explicit || has_ext(&name, MODEL_EXTENSIONS)) {
@@ -169,6 +179,9 @@ pub(crate) fn scan(
         ("executable".to_owned(), FileStatus::Complete)
     } else if sniffed.is_analysed() {
         let format = cx.analyse(data, &name, None, 0, sniffed);
+        (format, cx.status())
+    } else if is_text && !has_ext(&name, MODEL_EXTENSIONS) {
+        let format = cx.text_file(data, &name, None);
         (format, cx.status())
     } else {
         let status = if explicit || has_ext(&name, MODEL_EXTENSIONS) {
@@ -221,7 +234,7 @@ fn describe(sniffed: Sniffed) -> &'static str {
 }
 
 pub(crate) struct Cx<'o> {
-    opts: &'o ScanOptions,
+    pub(crate) opts: &'o ScanOptions,
     pub(crate) path: &'o str,
     findings: Vec<Finding>,
     dropped: usize,

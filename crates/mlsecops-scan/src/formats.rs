@@ -225,7 +225,13 @@ impl Cx<'_> {
             Route::KerasMetadataJson => mlsecops_keras::analyze_metadata_json(data),
             Route::HfConfig => mlsecops_repo::hf::analyze_config(base, data, dir),
             Route::MlModel => mlsecops_repo::mlflow::analyze_mlmodel(data, dir),
-            Route::Python => mlsecops_repo::python::analyze(data),
+            // Load-time code rules apply to Python that ships with a model (archive members,
+            // files next to model configs or weights); every `.py` file is also linted for
+            // unsafe ML API use by the text passes.
+            Route::Python if member.is_some() || dir.is_some_and(is_model_dir) => {
+                mlsecops_repo::python::analyze(data)
+            }
+            Route::Python => FormatAnalysis::new("python"),
             Route::Template => mlsecops_repo::hf::analyze_chat_template_file(data),
             Route::SkopsSchema => mlsecops_repo::skops::analyze_schema(data),
             Route::MarManifest => mlsecops_repo::torchserve::analyze_manifest(data),
@@ -265,6 +271,42 @@ impl Cx<'_> {
         }
         analysis.format
     }
+}
+
+/// Names that mark a directory as holding a model (so its Python files run at load time).
+const MODEL_DIR_NAMES: &[&str] = &[
+    "config.json",
+    "MLmodel",
+    "model_index.json",
+    "MAR-INF",
+    "model_config.yaml",
+    "saved_model.pb",
+];
+
+/// Extensions of model weight files.
+const WEIGHT_EXTENSIONS: &[&str] = &[
+    "safetensors", "bin", "pt", "pth", "ckpt", "onnx", "gguf", "h5", "keras", "pkl", "joblib",
+    "nemo", "mar", "msgpack", "tflite",
+];
+
+/// Whether `dir` (or, for an `MLflow` `code/` directory, its parent) holds a model: a model
+/// config, an `MLmodel`, or weight files. Bounded to the first 4,096 entries.
+fn is_model_dir(dir: &Path) -> bool {
+    let holds_model = |d: &Path| {
+        let Ok(entries) = std::fs::read_dir(d) else {
+            return false;
+        };
+        entries.filter_map(Result::ok).take(4096).any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            MODEL_DIR_NAMES.contains(&name.as_ref()) || has_ext(&name, WEIGHT_EXTENSIONS)
+        })
+    };
+    if holds_model(dir) {
+        return true;
+    }
+    dir.file_name().is_some_and(|n| n == "code")
+        && dir.parent().is_some_and(|p| p.join("MLmodel").is_file())
 }
 
 /// Lexical normalisation (drops `.` components) so walk paths and claimed paths compare.

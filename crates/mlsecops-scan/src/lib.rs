@@ -12,6 +12,7 @@ mod formats;
 mod numpy;
 mod sniff;
 mod source;
+mod text;
 mod walk;
 
 use std::collections::HashSet;
@@ -38,6 +39,12 @@ pub struct ScanOptions {
     pub max_entries: usize,
     /// Maximum findings kept per file (the rest are counted). Default 10,000.
     pub max_findings: usize,
+    /// Maximum bytes of one text file read by the secrets and PII passes; larger files are
+    /// read up to the cap and reported inconclusive. Default 256 MiB.
+    pub max_text_size: u64,
+    /// OSV advisories for dependency manifests and notebook `pip install` lines (`None`:
+    /// the built-in seed set).
+    pub advisories: Option<std::sync::Arc<mlsecops_deps::AdvisoryDb>>,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +56,8 @@ impl Default for ScanOptions {
             max_member_size: 2 << 30,
             max_entries: 65_536,
             max_findings: 10_000,
+            max_text_size: 256 << 20,
+            advisories: None,
         }
     }
 }
