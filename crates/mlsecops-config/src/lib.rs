@@ -13,6 +13,10 @@ use mlsecops_core::{FileReport, Severity, rule};
 use serde::Deserialize;
 use toml::Spanned;
 
+mod waivers;
+
+pub use waivers::{Date, DateError, MAX_WAIVERS, WAIVERS_FILE_NAME, Waiver, Waivers};
+
 /// Name of the project config file.
 pub const FILE_NAME: &str = "mlsecops.toml";
 
@@ -25,7 +29,14 @@ pub const DEFAULT_TEMPLATE: &str = r#"## mlsecops project config.
 ## Every setting below is commented out and shows its default or an example.
 ## Unknown keys and bad values are errors.
 
-## Waivers file (stored for the waivers feature; not applied yet).
+## Waivers file, relative to this file [default: .mlsecops-waivers.toml next to this file].
+## Waivers can also be written here as [[waiver]] tables (docs/governance.md):
+##   [[waiver]]
+##   rule = "pickle-unknown-global"   # or "*"
+##   path = "models/legacy/**"        # glob relative to this file's directory
+##   reason = "reviewed in SEC-123"
+##   owner = "ml-platform@example.com"
+##   expires = "2027-03-31"           # YYYY-MM-DD, last day it applies
 # waivers = ".mlsecops-waivers.toml"
 
 [scan]
@@ -196,8 +207,10 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// `[advisories]`.
     pub advisories: AdvisoriesConfig,
-    /// Top-level `waivers` file, as written.
+    /// Top-level `waivers` file, as written (relative to [`Config::base_dir`]).
     pub waivers: Option<PathBuf>,
+    /// `[[waiver]]` tables written in the config itself.
+    pub inline_waivers: Vec<Waiver>,
 }
 
 #[derive(Deserialize, Default)]
@@ -212,6 +225,8 @@ struct RawConfig {
     #[serde(default)]
     advisories: RawAdvisories,
     waivers: Option<String>,
+    #[serde(default)]
+    waiver: Vec<Spanned<waivers::RawWaiver>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -328,6 +343,7 @@ impl Config {
                 source: raw.advisories.source,
             },
             waivers: raw.waivers.map(PathBuf::from),
+            inline_waivers: waivers::validate(&raw.waiver, text, path)?,
         })
     }
 
@@ -351,8 +367,9 @@ impl Config {
     }
 
     /// Applies rule overrides to scanned files: drops findings of disabled rules and
-    /// replaces the severity of overridden ones. Apply before building the report, whose
-    /// summary and exit code come from the findings.
+    /// replaces the severity of overridden ones, recording the severity it replaced in
+    /// [`Finding::default_severity`](mlsecops_core::Finding::default_severity). Apply before
+    /// building the report, whose summary and exit code come from the findings.
     pub fn apply(&self, files: &mut [FileReport]) {
         if self.rules.is_empty() {
             return;
@@ -360,7 +377,10 @@ impl Config {
         for file in files {
             file.findings.retain(|f| self.rule_enabled(&f.rule));
             for finding in &mut file.findings {
-                if let Some(severity) = self.rules.get(&finding.rule).and_then(|r| r.severity) {
+                if let Some(severity) = self.rules.get(&finding.rule).and_then(|r| r.severity)
+                    && severity != finding.severity
+                {
+                    finding.default_severity.get_or_insert(finding.severity);
                     finding.severity = severity;
                 }
             }

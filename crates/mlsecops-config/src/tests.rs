@@ -214,6 +214,30 @@ fn apply_overrides_and_disables() {
             ("pickle-dynamic-call", Severity::High)
         ]
     );
+    // The replaced severity is kept so reports can say the config decided it.
+    let defaults: Vec<Option<Severity>> = files[0]
+        .findings
+        .iter()
+        .map(|f| f.default_severity)
+        .collect();
+    assert_eq!(defaults, [Some(Severity::Critical), None]);
+}
+
+#[test]
+fn inline_waivers_in_the_config() {
+    let config = parse(
+        "waivers = \"w.toml\"\n[[waiver]]\nrule = \"*\"\npath = \"a/**\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2030-01-01\"\n",
+    )
+    .unwrap();
+    assert_eq!(config.inline_waivers.len(), 1);
+    assert!(config.inline_waivers[0].id.ends_with("mlsecops.toml:2"));
+    let err = parse("[[waiver]]\nrule = \"*\"\npath = \"a\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"tomorrow\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("mlsecops.toml:6:11: invalid date `tomorrow`"),
+        "{err}"
+    );
 }
 
 #[test]

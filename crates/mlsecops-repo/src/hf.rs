@@ -109,6 +109,15 @@ pub fn analyze_config_with(
         .get("model_type")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    if base == "config.json"
+        && let Some(dir) = dir
+        && is_model_dir(&value, dir)
+    {
+        analysis.absorb(crate::modelcard::check_dir(
+            dir,
+            crate::modelcard::DirKind::HuggingFace,
+        ));
+    }
     let mut ctx = Ctx {
         base,
         dir,
@@ -193,6 +202,45 @@ pub fn analyze_config_with(
         }
     }
     analysis
+}
+
+/// Weight files that make a directory with a `config.json` a model directory.
+const WEIGHT_FILES: &[&str] = &[
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+    "tf_model.h5",
+    "flax_model.msgpack",
+    "model.onnx",
+];
+
+/// True when `config.json` describes a model (`model_type` / `architectures`, or weights
+/// beside it) whose card the Hugging Face hook should check. Directories holding an
+/// `MLmodel` are left to the `MLflow` hook, so one directory yields one card finding.
+///
+/// A sub-model of a larger documented repository (diffusers `text_encoder/`, the `model/`
+/// folder of an `MLflow` transformers model, a folder under a directory with its own card) is
+/// left to that repository's card.
+fn is_model_dir(config: &Value, dir: &Path) -> bool {
+    if dir.join("MLmodel").is_file() {
+        return false;
+    }
+    if let Some(parent) = dir.parent()
+        && !crate::modelcard::CARD_NAMES
+            .iter()
+            .any(|n| dir.join(n).is_file())
+        && (parent.join("model_index.json").is_file()
+            || parent.join("MLmodel").is_file()
+            || crate::modelcard::CARD_NAMES
+                .iter()
+                .any(|n| parent.join(n).is_file()))
+    {
+        return false;
+    }
+    config.get("model_type").is_some_and(Value::is_string)
+        || config.get("architectures").is_some_and(Value::is_array)
+        || WEIGHT_FILES.iter().any(|w| dir.join(w).is_file())
 }
 
 /// Analyses a stand-alone chat template file (`chat_template.jinja`).

@@ -14,18 +14,26 @@
 //! | HF config names ([`hf::is_hf_config_name`]) | [`hf::analyze_config`] (with the repo directory) |
 //! | `*.jinja` / `*.jinja2` | [`hf::analyze_chat_template_file`] |
 //! | `model_config.yaml` (in a `.nemo` tar) | [`nemo::analyze_config`] |
-//! | `*.py` anywhere (repo, `.mar`, `.keras`, `code/`) | [`python::analyze`] |
+//! | `*.py` shipped with a model (repo, `.mar`, `.keras`, `code/`) | [`python::analyze`] (model-load-time code) |
+//! | `*.py` anywhere, notebook code cells | [`lint::lint`], [`lint::lint_source`] (unsafe ML API use) |
+//! | posture files ([`posture::is_posture_candidate`]) | [`posture::analyze`] |
+//! | HF `config.json` / `MLmodel` directories | model-card hooks ([`modelcard::check_dir`]) |
 //! | `schema.json` in a `.skops` ZIP | [`skops::analyze_schema`] |
 //! | anything else, after container/pickle sniffing found nothing | [`safe::identify`] |
 //!
-//! [`analyze_repo_file`] applies the first six rows by name.
+//! [`analyze_repo_file`] applies the rows by name (posture candidates before Python; `.py`
+//! gets both Python analyses merged; a posture candidate that is also a known-safe format is
+//! validated by [`safe::identify`] too).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod hf;
+pub mod lint;
 pub mod mlflow;
+pub mod modelcard;
 mod names;
 pub mod nemo;
+pub mod posture;
 pub mod python;
 pub mod safe;
 pub mod skops;
@@ -53,8 +61,16 @@ pub fn analyze_repo_file(path: &str, data: &[u8], dir: Option<&Path>) -> Option<
         Some(hf::analyze_chat_template_file(data))
     } else if nemo::is_config_name(path) {
         Some(nemo::analyze_config(data))
+    } else if posture::is_posture_candidate(path) {
+        let mut analysis = posture::analyze(path, data)?;
+        if let Some(known) = safe::identify(base, data) {
+            analysis.absorb(known);
+        }
+        Some(analysis)
     } else if python::is_python_name(base) {
-        Some(python::analyze(data))
+        let mut analysis = python::analyze(data);
+        analysis.absorb(lint::lint(data));
+        Some(analysis)
     } else {
         None
     }

@@ -54,6 +54,12 @@ pub fn analyze_mlmodel(yaml_bytes: &[u8], dir: Option<&Path>) -> FormatAnalysis 
         let Some(name) = key.as_str() else { continue };
         check_flavour(name, flavour, dir, &mut analysis);
     }
+    if let Some(dir) = dir {
+        analysis.absorb(crate::modelcard::check_dir(
+            dir,
+            crate::modelcard::DirKind::Mlflow,
+        ));
+    }
     analysis
 }
 

@@ -69,11 +69,49 @@ pub fn analyze(source: &[u8]) -> FormatAnalysis {
 
 /// Analyses one Python source with explicit limits.
 pub fn analyze_with(source: &[u8], limits: &Limits) -> FormatAnalysis {
-    let mut analysis = FormatAnalysis::new(FORMAT);
+    let ids = DriverIds {
+        format: FORMAT,
+        syntax_error: Some("python-syntax-error"),
+        limit: "python-limit-exceeded",
+    };
+    run_parsed(
+        source,
+        limits,
+        ids,
+        |module, text, lines, limits, analysis| {
+            check_module(module, text, lines, limits, analysis);
+        },
+    )
+}
+
+/// Rule ids and format label the shared parse driver ([`run_parsed`]) reports with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DriverIds {
+    /// Format label of the returned analysis.
+    pub(crate) format: &'static str,
+    /// Rule for a (recovered) syntax error; `None`: recover silently.
+    pub(crate) syntax_error: Option<&'static str>,
+    /// Rule for sources refused or truncated by a limit.
+    pub(crate) limit: &'static str,
+}
+
+/// Shared driver of every Python analysis in this crate: size cap, UTF-8 (lossy), nesting
+/// pre-scan, then parsing (with error recovery) and `check` on a thread with a
+/// [`Limits::stack_bytes`] stack, so the tree is built, walked and dropped there.
+pub(crate) fn run_parsed<F>(
+    source: &[u8],
+    limits: &Limits,
+    ids: DriverIds,
+    check: F,
+) -> FormatAnalysis
+where
+    F: FnOnce(&ModModule, &str, &LineIndex, &Limits, &mut FormatAnalysis) + Send + 'static,
+{
+    let mut analysis = FormatAnalysis::new(ids.format);
     if source.len() > limits.max_source_bytes {
         analysis.fail(
             Observation::new(
-                "python-limit-exceeded",
+                ids.limit,
                 format!(
                     "Python source of {} bytes exceeds the {}-byte limit; not analysed",
                     source.len(),
@@ -87,14 +125,16 @@ pub fn analyze_with(source: &[u8], limits: &Limits) -> FormatAnalysis {
     let text = match std::str::from_utf8(source) {
         Ok(t) => t.to_owned(),
         Err(e) => {
-            analysis.push(
-                Observation::new(
-                    "python-syntax-error",
-                    "Python source is not valid UTF-8; analysed with replacement characters",
-                )
-                .at(e.valid_up_to() as u64)
-                .with_evidence("error", "invalid UTF-8"),
-            );
+            if let Some(rule) = ids.syntax_error {
+                analysis.push(
+                    Observation::new(
+                        rule,
+                        "Python source is not valid UTF-8; analysed with replacement characters",
+                    )
+                    .at(e.valid_up_to() as u64)
+                    .with_evidence("error", "invalid UTF-8"),
+                );
+            }
             String::from_utf8_lossy(source).into_owned()
         }
     };
@@ -102,7 +142,7 @@ pub fn analyze_with(source: &[u8], limits: &Limits) -> FormatAnalysis {
     if nesting > limits.max_estimated_nesting {
         analysis.fail(
             Observation::new(
-                "python-limit-exceeded",
+                ids.limit,
                 format!(
                     "Python source nests about {nesting} levels deep (limit {}); not parsed",
                     limits.max_estimated_nesting
@@ -116,23 +156,26 @@ pub fn analyze_with(source: &[u8], limits: &Limits) -> FormatAnalysis {
     let worker = std::thread::Builder::new()
         .name("mlsecops-python".into())
         .stack_size(limits.stack_bytes)
-        .spawn(move || analyze_text(&text, &limits));
+        .spawn(move || parse_and_check(&text, &limits, ids, check));
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(inner)) => analysis.absorb(inner),
         Ok(Err(_)) => analysis.fail(Observation::new(
-            "python-limit-exceeded",
+            ids.limit,
             "the Python parser failed on this source; not analysed",
         )),
         Err(e) => analysis.fail(Observation::new(
-            "python-limit-exceeded",
+            ids.limit,
             format!("could not start the Python analysis thread: {e}"),
         )),
     }
     analysis
 }
 
-fn analyze_text(text: &str, limits: &Limits) -> FormatAnalysis {
-    let mut analysis = FormatAnalysis::new(FORMAT);
+fn parse_and_check<F>(text: &str, limits: &Limits, ids: DriverIds, check: F) -> FormatAnalysis
+where
+    F: FnOnce(&ModModule, &str, &LineIndex, &Limits, &mut FormatAnalysis),
+{
+    let mut analysis = FormatAnalysis::new(ids.format);
     let lines = LineIndex::new(text);
     let parsed = match parse_module(text) {
         Ok(p) => p,
@@ -141,15 +184,17 @@ fn analyze_text(text: &str, limits: &Limits) -> FormatAnalysis {
             // recovered tree.
             let start = u32::from(err.location.start()) as usize;
             let (line, column) = lines.line_col(start);
-            analysis.push(
-                Observation::new(
-                    "python-syntax-error",
-                    format!("Python syntax error at line {line}: {}", err.error),
-                )
-                .at(start as u64)
-                .with_evidence("line", line.to_string())
-                .with_evidence("column", column.to_string()),
-            );
+            if let Some(rule) = ids.syntax_error {
+                analysis.push(
+                    Observation::new(
+                        rule,
+                        format!("Python syntax error at line {line}: {}", err.error),
+                    )
+                    .at(start as u64)
+                    .with_evidence("line", line.to_string())
+                    .with_evidence("column", column.to_string()),
+                );
+            }
             let recovered = ruff_python_parser::parse_unchecked_source(
                 text,
                 ruff_python_ast::PySourceType::Python,
@@ -163,12 +208,12 @@ fn analyze_text(text: &str, limits: &Limits) -> FormatAnalysis {
                 ));
             }
             let module = recovered.into_syntax();
-            check_module(&module, text, &lines, limits, &mut analysis);
+            check(&module, text, &lines, limits, &mut analysis);
             return analysis;
         }
     };
     let module = parsed.into_syntax();
-    check_module(&module, text, &lines, limits, &mut analysis);
+    check(&module, text, &lines, limits, &mut analysis);
     analysis
 }
 
@@ -186,19 +231,12 @@ fn check_module(
     limits: &Limits,
     analysis: &mut FormatAnalysis,
 ) {
-    let mut binder = Binder {
-        resolver: Resolver::new(limits.max_aliases),
-        depth: 0,
-        nodes: 0,
-        limits,
-        truncated: None,
-    };
-    binder.visit_body(&module.body);
-    if let Some(reason) = binder.truncated.take() {
+    let (resolver, truncated) = bind_module(module, limits);
+    if let Some(reason) = truncated {
         analysis.fail(Observation::new("python-limit-exceeded", reason));
     }
     let mut checker = Checker {
-        resolver: &binder.resolver,
+        resolver: &resolver,
         lines,
         limits,
         depth: 0,
@@ -278,6 +316,7 @@ const BUILTINS: &[&str] = &[
 pub struct Resolver {
     aliases: HashMap<String, String>,
     star_modules: Vec<String>,
+    imported: HashSet<String>,
     max_aliases: usize,
 }
 
@@ -287,6 +326,7 @@ impl Resolver {
         Resolver {
             aliases: HashMap::new(),
             star_modules: Vec::new(),
+            imported: HashSet::new(),
             max_aliases,
         }
     }
@@ -307,6 +347,7 @@ impl Resolver {
             Stmt::Import(import) => {
                 for alias in &import.names {
                     let name = alias.name.as_str();
+                    self.note_module(name);
                     if let Some(asname) = &alias.asname {
                         self.bind(asname.as_str(), name.to_owned());
                     } else {
@@ -323,6 +364,7 @@ impl Resolver {
                 } else {
                     module.to_owned()
                 };
+                self.note_module(&prefix);
                 for alias in &from.names {
                     let name = alias.name.as_str();
                     if name == "*" {
@@ -384,6 +426,23 @@ impl Resolver {
             return format!("builtins.{name}");
         }
         name.to_owned()
+    }
+
+    /// True when some import binds `module` or one of its members (`import gradio as gr`,
+    /// `from gradio import Blocks`, `from gradio import *`).
+    pub fn imports_module(&self, module: &str) -> bool {
+        let inside = |t: &str| {
+            t == module
+                || t.strip_prefix(module)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        };
+        self.imported.iter().any(|m| inside(m)) || self.aliases.values().any(|t| inside(t))
+    }
+
+    fn note_module(&mut self, module: &str) {
+        if !module.is_empty() && self.imported.len() < self.max_aliases.min(10_000) {
+            self.imported.insert(module.to_owned());
+        }
     }
 
     /// Modules imported with `from m import *`.
@@ -461,7 +520,7 @@ fn qualified_is_interesting(target: &str) -> bool {
     target.contains('.') || target.starts_with("builtins")
 }
 
-fn string_literal(expr: &Expr) -> Option<String> {
+pub(crate) fn string_literal(expr: &Expr) -> Option<String> {
     match expr {
         Expr::StringLiteral(s) => Some(s.value.to_str().to_owned()),
         _ => None,
@@ -698,7 +757,7 @@ pub fn lookup(name: &str) -> Option<&'static CallRule> {
 
 /// Counts one AST node of a walk; false (and the walk marked truncated) once the depth or
 /// node cap is reached. Shared by the binding and the checking walk.
-fn admit_node(
+pub(crate) fn admit_node(
     depth: u32,
     nodes: &mut usize,
     limits: &Limits,
@@ -712,6 +771,20 @@ fn admit_node(
         return false;
     }
     true
+}
+
+/// Runs the binding walk over a module: the [`Resolver`] of its imports and aliases, and the
+/// truncation reason when the depth or node cap was reached.
+pub(crate) fn bind_module(module: &ModModule, limits: &Limits) -> (Resolver, Option<String>) {
+    let mut binder = Binder {
+        resolver: Resolver::new(limits.max_aliases),
+        depth: 0,
+        nodes: 0,
+        limits,
+        truncated: None,
+    };
+    binder.visit_body(&module.body);
+    (binder.resolver, binder.truncated)
 }
 
 struct Binder<'l> {
@@ -1066,11 +1139,11 @@ fn describe(rule: &str) -> &'static str {
     }
 }
 
-fn is_literal(expr: &Expr) -> bool {
+pub(crate) fn is_literal(expr: &Expr) -> bool {
     matches!(expr, Expr::StringLiteral(_) | Expr::BytesLiteral(_))
 }
 
-fn keyword_is_true(call: &ruff_python_ast::ExprCall, key: &str) -> bool {
+pub(crate) fn keyword_is_true(call: &ruff_python_ast::ExprCall, key: &str) -> bool {
     call.arguments.keywords.iter().any(|k| {
         k.arg.as_ref().is_some_and(|a| a.as_str() == key)
             && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)

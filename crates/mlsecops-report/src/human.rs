@@ -4,7 +4,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, Table, presets};
-use mlsecops_core::{FileReport, FileStatus, Finding, ScanReport, Severity};
+use mlsecops_core::{
+    FileReport, FileStatus, Finding, PolicyLevel, PolicyReport, ScanReport, Severity, WaiverReport,
+    WaiverState,
+};
 
 use crate::style::{self, paint};
 
@@ -17,8 +20,9 @@ pub struct HumanOptions {
     pub verbose: bool,
 }
 
-/// Writes the human report: findings grouped by file, every file that was not fully
-/// analysed with its reason, a summary table and a one-line verdict.
+/// Writes the human report: findings grouped by file (waived ones marked, config severity
+/// overrides noted), every file that was not fully analysed with its reason, the expired and
+/// unused waivers, the policy-gate results, a summary table and a one-line verdict.
 pub fn render_human(
     report: &ScanReport,
     opts: &HumanOptions,
@@ -39,6 +43,12 @@ pub fn render_human(
     }
     if listed > 0 {
         writeln!(out)?;
+    }
+    if let Some(waivers) = &report.waivers {
+        write_waivers(waivers, color, out)?;
+    }
+    if let Some(policy) = &report.policy {
+        write_policy(policy, color, out)?;
     }
     writeln!(out, "{}", paint(color, style::bold(), "Summary"))?;
     writeln!(out, "{}", summary_table(report))?;
@@ -77,14 +87,42 @@ fn write_file(file: &FileReport, color: bool, out: &mut dyn Write) -> io::Result
 
 fn write_finding(finding: &Finding, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let tag = format!("{:<8}", finding.severity.as_str().to_ascii_uppercase());
+    let tag_style = if finding.is_waived() {
+        style::dim()
+    } else {
+        style::severity(finding.severity)
+    };
+    let waived = if finding.is_waived() {
+        format!(" {}", paint(color, style::dim(), "[waived]"))
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "  {} {}: {}",
-        paint(color, style::severity(finding.severity), &tag),
+        "  {} {}{waived}: {}",
+        paint(color, tag_style, &tag),
         paint(color, style::bold(), &finding.rule),
         finding.message,
     )?;
     let indent = " ".repeat(11);
+    if let Some(waiver) = &finding.waiver {
+        writeln!(
+            out,
+            "{indent}{} {} (owner {}, expires {}; {})",
+            paint(color, style::dim(), "waived:"),
+            waiver.reason,
+            waiver.owner,
+            waiver.expires,
+            waiver.id
+        )?;
+    }
+    if let Some(default) = finding.default_severity {
+        writeln!(
+            out,
+            "{indent}{} severity set by config, default {default}",
+            paint(color, style::dim(), "note:"),
+        )?;
+    }
     writeln!(
         out,
         "{indent}{} {}",
@@ -105,6 +143,98 @@ fn write_finding(finding: &Finding, color: bool, out: &mut dyn Write) -> io::Res
         )?;
     }
     Ok(())
+}
+
+/// Expired and unused waivers (active ones show on their findings).
+fn write_waivers(waivers: &WaiverReport, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let count = |state| waivers.in_state(state).count();
+    writeln!(
+        out,
+        "{} ({}; today {}): {} active, {} expired, {} unused",
+        paint(color, style::bold(), "Waivers"),
+        if waivers.sources.is_empty() {
+            "no file".to_owned()
+        } else {
+            waivers.sources.join(", ")
+        },
+        waivers.today,
+        count(WaiverState::Active),
+        count(WaiverState::Expired),
+        count(WaiverState::Unused),
+    )?;
+    for state in [WaiverState::Expired, WaiverState::Unused] {
+        for entry in waivers.in_state(state) {
+            let label = format!("{:<8}", state.as_str().to_ascii_uppercase());
+            let label_style = if state == WaiverState::Expired {
+                style::severity(Severity::Medium)
+            } else {
+                style::dim()
+            };
+            let matched = if state == WaiverState::Expired {
+                format!(
+                    ", would match {}",
+                    plural(entry.matched, "finding", "findings")
+                )
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {} {} rule {} path {}: {} (owner {}, expires {}{matched})",
+                paint(color, label_style, &label),
+                entry.id,
+                entry.rule,
+                entry.path,
+                entry.reason,
+                entry.owner,
+                entry.expires,
+            )?;
+        }
+    }
+    writeln!(out)
+}
+
+/// Policy-gate results, denies first.
+fn write_policy(policy: &PolicyReport, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let denies = policy.count(PolicyLevel::Deny);
+    let warns = policy.count(PolicyLevel::Warn);
+    writeln!(
+        out,
+        "{} ({}): {}, {}{}",
+        paint(color, style::bold(), "Policy"),
+        if policy.sources.is_empty() {
+            "no source".to_owned()
+        } else {
+            policy.sources.join(", ")
+        },
+        plural(denies, "deny", "denies"),
+        plural(warns, "warning", "warnings"),
+        if policy.fail_on_warn {
+            " (warnings fail the run)"
+        } else {
+            ""
+        },
+    )?;
+    for level in [PolicyLevel::Deny, PolicyLevel::Warn] {
+        for msg in policy.results.iter().filter(|m| m.level == level) {
+            let (label, label_style) = match level {
+                PolicyLevel::Deny => ("DENY    ", style::severity(Severity::High)),
+                PolicyLevel::Warn => ("WARN    ", style::severity(Severity::Medium)),
+            };
+            writeln!(
+                out,
+                "  {} {}: {}",
+                paint(color, label_style, label),
+                paint(
+                    color,
+                    style::bold(),
+                    &format!("{}/{}", msg.package, msg.rule)
+                ),
+                msg.msg
+            )?;
+        }
+    }
+    writeln!(out)
 }
 
 fn summary_table(report: &ScanReport) -> Table {
@@ -188,7 +318,12 @@ pub(crate) fn verdict(report: &ScanReport, color: bool) -> String {
         .filter(|f| f.status.is_incomplete())
         .collect();
     let findings: Vec<&Finding> = report.files.iter().flat_map(|f| &f.findings).collect();
-    let failing = findings.iter().filter(|f| f.severity >= fail_on).count();
+    let failing = findings
+        .iter()
+        .filter(|f| f.severity >= fail_on && !f.is_waived())
+        .count();
+    let waived = findings.iter().filter(|f| f.is_waived()).count();
+    let policy_fails = report.policy.as_ref().is_some_and(PolicyReport::fails);
     let files_with_findings = report
         .files
         .iter()
@@ -220,10 +355,20 @@ pub(crate) fn verdict(report: &ScanReport, color: bool) -> String {
             by_severity.join(", "),
             plural(analysed.len(), "file", "files")
         );
-        if failing == 0 {
+        if waived > 0 {
+            let _ = write!(text, " ({waived} waived)");
+        }
+        if failing == 0 && waived == 0 {
             let _ = write!(text, " (none at or above --fail-on {fail_on})");
         }
         parts.push(text);
+    }
+    if let Some(policy) = &report.policy {
+        parts.push(format!(
+            "policy: {}, {}",
+            plural(policy.count(PolicyLevel::Deny), "deny", "denies"),
+            plural(policy.count(PolicyLevel::Warn), "warning", "warnings")
+        ));
     }
     if !incomplete.is_empty() {
         let kinds: Vec<String> = [
@@ -247,10 +392,10 @@ pub(crate) fn verdict(report: &ScanReport, color: bool) -> String {
         parts.push(format!("{skipped} skipped"));
     }
 
-    let clean = !analysed.is_empty() && incomplete.is_empty() && failing == 0;
+    let clean = !analysed.is_empty() && incomplete.is_empty() && failing == 0 && !policy_fails;
     let (label, label_style) = if clean {
         ("clean", style::status(FileStatus::Complete))
-    } else if failing > 0 {
+    } else if failing > 0 || policy_fails {
         ("FAIL", style::severity(Severity::Critical))
     } else if analysed.is_empty() {
         ("nothing analysed", style::status(FileStatus::Inconclusive))

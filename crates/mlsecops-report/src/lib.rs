@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod compliance;
 mod human;
 mod rules_doc;
 mod sarif;

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use mlsecops_core::{FileStatus, Finding, RULES, Rule, ScanReport, Severity};
+use mlsecops_core::{
+    FileStatus, Finding, PolicyLevel, PolicyMessage, RULES, Rule, ScanReport, Severity,
+};
 use serde_json::{Map, Value, json};
 
 use crate::{REPOSITORY_URL, rule_help_uri};
@@ -14,15 +16,37 @@ const SRCROOT: &str = "%SRCROOT%";
 
 /// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline) with one run.
 /// `rules[]` lists every rule in the registry, not only the ones that fired, so consumers
-/// can show documentation for all of them.
+/// can show documentation for all of them, followed by one synthetic rule per policy rule
+/// that produced a message (`policy/<package>/<rule>`). Waived findings carry an accepted
+/// external suppression with the waiver's reason.
 pub fn render_sarif(report: &ScanReport) -> String {
-    let rules: Vec<Value> = RULES.iter().map(rule_descriptor).collect();
-    let results: Vec<Value> = report
+    let mut rules: Vec<Value> = RULES.iter().map(rule_descriptor).collect();
+    let mut results: Vec<Value> = report
         .files
         .iter()
         .flat_map(|f| &f.findings)
         .map(result)
         .collect();
+    if let Some(policy) = &report.policy {
+        let mut ids: Vec<String> = Vec::new();
+        for msg in &policy.results {
+            let id = policy_rule_id(msg);
+            let index = if let Some(i) = ids.iter().position(|known| *known == id) {
+                i
+            } else {
+                ids.push(id.clone());
+                rules.push(json!({
+                    "id": id,
+                    "name": pascal_case(&id.replace(['/', '.', '_'], "-")),
+                    "shortDescription": { "text": format!("Policy rule {}.{}", msg.package, msg.rule) },
+                    "defaultConfiguration": { "level": policy_level(msg.level) },
+                    "properties": { "tags": ["policy", "security"] },
+                }));
+                ids.len() - 1
+            };
+            results.push(policy_result(msg, &id, RULES.len() + index));
+        }
+    }
     let notifications: Vec<Value> = report
         .files
         .iter()
@@ -75,6 +99,52 @@ pub fn render_sarif(report: &ScanReport) -> String {
         serde_json::to_string_pretty(&log).expect("a serde_json::Value always serialises");
     out.push('\n');
     out
+}
+
+/// `policy/<package>/<rule>`.
+fn policy_rule_id(msg: &PolicyMessage) -> String {
+    format!("policy/{}/{}", msg.package, msg.rule)
+}
+
+fn policy_level(level: PolicyLevel) -> &'static str {
+    match level {
+        PolicyLevel::Deny => "error",
+        PolicyLevel::Warn => "warning",
+    }
+}
+
+fn policy_result(msg: &PolicyMessage, id: &str, rule_index: usize) -> Value {
+    let mut properties = Map::new();
+    properties.insert("policyPackage".into(), json!(msg.package));
+    properties.insert("policyRule".into(), json!(msg.rule));
+    properties.insert(
+        "policyLevel".into(),
+        json!(match msg.level {
+            PolicyLevel::Deny => "deny",
+            PolicyLevel::Warn => "warn",
+        }),
+    );
+    if let Some(details) = &msg.details {
+        properties.insert("details".into(), details.clone());
+    }
+    let mut value = json!({
+        "ruleId": id,
+        "ruleIndex": rule_index,
+        "level": policy_level(msg.level),
+        "message": { "text": msg.msg },
+        "properties": properties,
+    });
+    if let Some(path) = msg
+        .details
+        .as_ref()
+        .and_then(|d| d.get("path"))
+        .and_then(Value::as_str)
+    {
+        value["locations"] = json!([{
+            "physicalLocation": { "artifactLocation": artifact_location(path) }
+        }]);
+    }
+    value
 }
 
 /// SARIF `problem.severity` (GitHub): error, warning or recommendation.
@@ -157,6 +227,10 @@ fn result(finding: &Finding) -> Value {
     }
     let mut properties = Map::new();
     properties.insert("severity".into(), json!(finding.severity));
+    if let Some(default) = finding.default_severity {
+        properties.insert("defaultSeverity".into(), json!(default));
+        properties.insert("severitySource".into(), json!("config"));
+    }
     if let Some(member) = &loc.member {
         properties.insert("member".into(), json!(member));
     }
@@ -179,6 +253,18 @@ fn result(finding: &Finding) -> Value {
     });
     if let Some(index) = RULES.iter().position(|r| r.id == finding.rule) {
         value["ruleIndex"] = json!(index);
+    }
+    if let Some(waiver) = &finding.waiver {
+        value["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": waiver.reason,
+            "properties": {
+                "owner": waiver.owner,
+                "expires": waiver.expires,
+                "waiver": waiver.id,
+            },
+        }]);
     }
     value
 }

@@ -2,7 +2,8 @@
 //! report covering every file status that must be shown.
 
 use mlsecops_core::{
-    FileReport, FileStatus, Finding, Location, RULES, ScanReport, Severity, ToolInfo,
+    AppliedWaiver, FileReport, FileStatus, Finding, Location, PolicyLevel, PolicyMessage,
+    PolicyReport, RULES, ScanReport, Severity, ToolInfo, WaiverEntry, WaiverReport, WaiverState,
 };
 use mlsecops_report::{HumanOptions, render_human, render_json, render_sarif};
 use serde_json::Value;
@@ -336,5 +337,174 @@ fn sarif_results_and_notifications() {
         notes[2]["message"]["text"]
             .as_str()
             .is_some_and(|t| t.contains("permission denied"))
+    );
+}
+
+/// The sample report with governance results: the critical finding waived, the medium one's
+/// severity set by the config, an expired and an unused waiver, a policy deny and a warning.
+fn governance_report() -> ScanReport {
+    let mut report = sample_report();
+    let index = |report: &ScanReport, path: &str| {
+        report
+            .files
+            .iter()
+            .position(|f| f.path == path)
+            .expect("sample file")
+    };
+    let (evil_at, malformed_at) = (
+        index(&report, "models/evil model.pt"),
+        index(&report, "models/truncated.pkl"),
+    );
+    let evil = &mut report.files[evil_at].findings[0];
+    evil.waiver = Some(AppliedWaiver {
+        id: ".mlsecops-waivers.toml:1".into(),
+        reason: "red-team sample kept for detection tests".into(),
+        owner: "sec@example.com".into(),
+        expires: "2027-01-31".into(),
+    });
+    let malformed = &mut report.files[malformed_at].findings[0];
+    malformed.default_severity = Some(malformed.severity);
+    malformed.severity = Severity::High;
+    let entry = |line: u32, rule: &str, state, matched| WaiverEntry {
+        id: format!(".mlsecops-waivers.toml:{line}"),
+        rule: rule.into(),
+        path: "models/**".into(),
+        fingerprint: None,
+        reason: format!("reason {line}"),
+        owner: "ml-platform".into(),
+        expires: if state == WaiverState::Expired {
+            "2026-01-31".into()
+        } else {
+            "2027-01-31".into()
+        },
+        state,
+        matched,
+    };
+    report.waivers = Some(WaiverReport {
+        sources: vec![".mlsecops-waivers.toml".into()],
+        today: "2026-11-26".into(),
+        entries: vec![
+            entry(1, "pickle-code-execution", WaiverState::Active, 1),
+            entry(8, "pickle-malformed", WaiverState::Expired, 1),
+            entry(15, "*", WaiverState::Unused, 0),
+        ],
+    });
+    report.policy = Some(PolicyReport {
+        sources: vec!["builtin:default".into()],
+        fail_on_warn: false,
+        results: vec![
+            PolicyMessage {
+                level: PolicyLevel::Deny,
+                package: "mlsecops.default".into(),
+                rule: "deny_unsigned".into(),
+                msg: "model is not signed".into(),
+                details: Some(serde_json::json!({ "path": "models/evil model.pt" })),
+            },
+            PolicyMessage {
+                level: PolicyLevel::Warn,
+                package: "main".into(),
+                rule: "warn_licence".into(),
+                msg: "licence unknown".into(),
+                details: None,
+            },
+        ],
+    });
+    report.refresh_summary();
+    report
+}
+
+#[test]
+fn human_governance_snapshot() {
+    let text = human(&governance_report(), false, false);
+    insta::assert_snapshot!("human_governance", text);
+}
+
+/// Waived findings are marked and do not fail the run; the verdict still fails because the
+/// malformed pickle is now high (set by the config) and the policy denies.
+#[test]
+fn human_shows_waivers_overrides_and_policy() {
+    let report = governance_report();
+    let text = human(&report, false, false);
+    assert!(text.contains("pickle-code-execution [waived]:"), "{text}");
+    assert!(text.contains("waived: red-team sample kept for detection tests (owner sec@example.com, expires 2027-01-31"));
+    assert!(text.contains("severity set by config, default medium"));
+    assert!(text.contains("EXPIRED  .mlsecops-waivers.toml:8 rule pickle-malformed"));
+    assert!(text.contains("would match 1 finding"));
+    assert!(text.contains("UNUSED   .mlsecops-waivers.toml:15 rule *"));
+    assert!(text.contains("DENY     mlsecops.default/deny_unsigned: model is not signed"));
+    assert!(text.contains("WARN     main/warn_licence: licence unknown"));
+    let verdict = text.lines().last().expect("verdict");
+    assert!(verdict.contains("(1 waived)"), "{verdict}");
+    assert!(verdict.contains("policy: 1 deny, 1 warning"), "{verdict}");
+    assert!(verdict.starts_with("FAIL"), "{verdict}");
+    assert!(!human(&report, false, true).contains("note: severity set by config, default high"));
+
+    // Only the waived finding at or above --fail-on, no policy: not failing.
+    let mut only_waived = report.clone();
+    only_waived.policy = None;
+    for finding in only_waived.files.iter_mut().flat_map(|f| &mut f.findings) {
+        if finding.rule == "pickle-malformed" {
+            finding.severity = Severity::Medium;
+        }
+    }
+    only_waived.refresh_summary();
+    let text = human(&only_waived, false, false);
+    let verdict = text.lines().last().expect("verdict");
+    assert!(verdict.starts_with("INCOMPLETE"), "{verdict}");
+    assert_eq!(only_waived.summary.exit_code, 2);
+}
+
+#[test]
+fn sarif_governance_snapshot_and_schema() {
+    let log = sarif_value(&governance_report());
+    let errors = schema_errors(&sarif_validator(), &log);
+    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    // Rule indexes move whenever the registry grows; the test below checks them.
+    insta::assert_json_snapshot!("sarif_governance_results", results, {
+        "[].ruleIndex" => "[index]",
+    });
+}
+
+#[test]
+fn sarif_suppressions_and_policy_results() {
+    let log = sarif_value(&governance_report());
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 4);
+    let suppression = &results[0]["suppressions"][0];
+    assert_eq!(suppression["kind"], "external");
+    assert_eq!(suppression["status"], "accepted");
+    assert_eq!(
+        suppression["justification"],
+        "red-team sample kept for detection tests"
+    );
+    assert!(results[1].get("suppressions").is_none());
+    assert_eq!(results[1]["properties"]["defaultSeverity"], "medium");
+    let deny = &results[2];
+    assert_eq!(deny["ruleId"], "policy/mlsecops.default/deny_unsigned");
+    assert_eq!(deny["level"], "error");
+    assert_eq!(results[3]["level"], "warning");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), RULES.len() + 2);
+    for result in &results[2..] {
+        let index = usize::try_from(result["ruleIndex"].as_u64().expect("index")).expect("usize");
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+}
+
+#[test]
+fn json_governance_round_trips() {
+    let report = governance_report();
+    let text = render_json(&report);
+    let back: ScanReport = serde_json::from_str(&text).expect("parses back");
+    assert_eq!(back, report);
+    let value: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(value["summary"]["waived"], 1);
+    assert_eq!(value["summary"]["policy_denies"], 1);
+    assert_eq!(value["waivers"]["entries"][1]["state"], "expired");
+    assert_eq!(
+        value["files"][1]["findings"][0]["waiver"]["owner"],
+        "sec@example.com"
     );
 }

@@ -1,0 +1,5 @@
+import torch
+L = torch.load
+from pickle import *
+loads(b)
+exec(llm.invoke(p).content)

@@ -1,0 +1,10 @@
+# Configuration file for jupyter-server (shared GPU box).
+c = get_config()  # noqa: F821
+
+c.ServerApp.ip = "0.0.0.0"
+c.ServerApp.port = 8888
+c.ServerApp.open_browser = False
+c.IdentityProvider.token = ""
+c.ServerApp.allow_origin = "*"
+c.ServerApp.disable_check_xsrf = True
+c.ServerApp.allow_root = True
