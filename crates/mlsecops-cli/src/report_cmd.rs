@@ -14,7 +14,7 @@ const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 /// Arguments of `mlsecops report`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReportArgs {
-    /// JSON documents written by mlsecops: scan reports (`scan -f json`), CycloneDX or SPDX 3
+    /// JSON documents written by mlsecops: scan reports (`scan -f json`), `CycloneDX` or SPDX 3
     /// BOMs (`bom`), signature bundles (`sign`) and scan attestations (`scan --attest`);
     /// each is recognised by its content.
     #[arg(required = true, value_name = "INPUT")]

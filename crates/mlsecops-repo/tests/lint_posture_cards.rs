@@ -266,11 +266,19 @@ fn lint_throughput() {
     let Some(list) = std::env::var_os("MLSECOPS_LINT_BENCH_LIST") else {
         return;
     };
-    let files: Vec<Vec<u8>> = std::fs::read_to_string(list)
+    let paths: Vec<String> = std::fs::read_to_string(list)
         .unwrap()
         .lines()
-        .map(|p| std::fs::read(p).unwrap())
+        .map(str::to_owned)
         .collect();
+    let files: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    for (path, data) in paths.iter().zip(&files) {
+        for o in lint::lint(data).observations {
+            let call = o.evidence.get("call").cloned().unwrap_or_default();
+            let line = o.evidence.get("line").cloned().unwrap_or_default();
+            eprintln!("finding {} {call} {path}:{line}", o.rule);
+        }
+    }
     let bytes: usize = files.iter().map(Vec::len).sum();
     for (label, f) in [
         ("lint", lint::lint as fn(&[u8]) -> FormatAnalysis),

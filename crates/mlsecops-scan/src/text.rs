@@ -308,7 +308,17 @@ impl<'o> Cx<'o> {
             for obs in mlsecops_repo::lint::lint_source(&source) {
                 self.place_text(obs, Some(source.as_bytes()), &base);
             }
-            let lines = mlsecops_notebook::shell_lines(&fragment.text);
+            // `%%bash` cell bodies come without the `!` that marks a shell line.
+            let lines: Vec<(u32, String)> = mlsecops_notebook::shell_lines(&fragment.text)
+                .into_iter()
+                .map(|(n, l)| {
+                    if l.starts_with(['!', '%']) {
+                        (n, l)
+                    } else {
+                        (n, format!("!{l}"))
+                    }
+                })
+                .collect();
             if !lines.is_empty() {
                 let db = self.advisories();
                 for obs in mlsecops_deps::analyze_shell_lines(&lines, db) {

@@ -44,8 +44,18 @@ fn main() {
         bytes += text.len() as u64;
         for m in mlsecops_secrets::scan(&text) {
             *per_detector.entry(m.detector).or_default() += 1;
-            println!("{}:{}:{} {} {}", file.display(), m.line, m.column, m.detector, m.masked);
+            println!(
+                "{}:{}:{} {} {}",
+                file.display(),
+                m.line,
+                m.column,
+                m.detector,
+                m.masked
+            );
         }
     }
-    eprintln!("{} files, {bytes} bytes; matches per detector: {per_detector:?}", files.len());
+    eprintln!(
+        "{} files, {bytes} bytes; matches per detector: {per_detector:?}",
+        files.len()
+    );
 }

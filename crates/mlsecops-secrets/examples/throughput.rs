@@ -83,7 +83,10 @@ fn secret(rng: &mut Rng) -> String {
             rng.chars(ALNUM, 40),
             rng.chars(ALNUM, 40)
         ),
-        2 => format!("aws_access_key_id = AKIA{}\n", rng.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
+        2 => format!(
+            "aws_access_key_id = AKIA{}\n",
+            rng.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+        ),
         3 => format!("GITHUB_TOKEN=ghp_{}\n", rng.chars(ALNUM, 36)),
         4 => format!("wandb.login(key=\"{}\")\n", rng.chars(HEX, 40)),
         5 => format!(
@@ -107,7 +110,9 @@ fn python_file(rng: &mut Rng, size: usize) -> String {
 }
 
 fn json_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 fn notebook(rng: &mut Rng, size: usize) -> String {
@@ -173,10 +178,22 @@ fn corpus(total: usize) -> (Vec<(String, String)>, usize) {
     while size < total {
         let jitter = rng.below(1000);
         let (name, text) = match n % 4 {
-            0 => (format!("src/module_{n}.py"), python_file(&mut rng, 20_000 + jitter * 40)),
-            1 => (format!("notebooks/analysis_{n}.ipynb"), notebook(&mut rng, 60_000 + jitter * 120)),
-            2 => (format!("configs/run_{n}.yaml"), config(&mut rng, 3_000 + jitter * 6)),
-            _ => (format!("docs/page_{n}.md"), markdown(&mut rng, 5_000 + jitter * 10)),
+            0 => (
+                format!("src/module_{n}.py"),
+                python_file(&mut rng, 20_000 + jitter * 40),
+            ),
+            1 => (
+                format!("notebooks/analysis_{n}.ipynb"),
+                notebook(&mut rng, 60_000 + jitter * 120),
+            ),
+            2 => (
+                format!("configs/run_{n}.yaml"),
+                config(&mut rng, 3_000 + jitter * 6),
+            ),
+            _ => (
+                format!("docs/page_{n}.md"),
+                markdown(&mut rng, 5_000 + jitter * 10),
+            ),
         };
         size += text.len();
         files.push((name, text));
@@ -194,12 +211,13 @@ fn thread_cpu_ns() -> Option<u64> {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let megabytes: usize = args
-        .first()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(64);
+    let megabytes: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(64);
     let (files, planted) = corpus(megabytes << 20);
-    if let Some(dir) = args.iter().position(|a| a == "--write").and_then(|i| args.get(i + 1)) {
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--write")
+        .and_then(|i| args.get(i + 1))
+    {
         for (name, text) in &files {
             let path = std::path::Path::new(dir).join(name);
             if let Some(parent) = path.parent() {
@@ -220,7 +238,10 @@ fn main() -> std::io::Result<()> {
     for _ in 0..5 {
         let started = Instant::now();
         let cpu = thread_cpu_ns();
-        matches = files.iter().map(|(_, t)| mlsecops_secrets::scan(t.as_bytes()).len()).sum();
+        matches = files
+            .iter()
+            .map(|(_, t)| mlsecops_secrets::scan(t.as_bytes()).len())
+            .sum();
         best = best.min(started.elapsed().as_secs_f64());
         if let (Some(a), Some(b)) = (cpu, thread_cpu_ns()) {
             #[allow(clippy::cast_precision_loss)]
@@ -241,7 +262,10 @@ fn main() -> std::io::Result<()> {
         mb / best
     );
     if best_cpu < f64::MAX {
-        println!("thread CPU time: best {best_cpu:.3} s = {:.0} MB/s per core", mb / best_cpu);
+        println!(
+            "thread CPU time: best {best_cpu:.3} s = {:.0} MB/s per core",
+            mb / best_cpu
+        );
     }
     Ok(())
 }

@@ -139,13 +139,12 @@ impl Baseline {
 
     /// Parses baseline JSON; `path` names the file in errors and unused-entry findings.
     pub fn parse(text: &str, path: &str) -> Result<Baseline, BaselineError> {
-        let file: BaselineFile =
-            serde_json::from_str(text).map_err(|e| BaselineError::Parse {
-                path: path.to_owned(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
+        let file: BaselineFile = serde_json::from_str(text).map_err(|e| BaselineError::Parse {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
         if file.version != VERSION {
             return Err(BaselineError::Parse {
                 path: path.to_owned(),
@@ -156,7 +155,10 @@ impl Baseline {
         }
         let mut results: BTreeMap<String, Vec<BaselineEntry>> = BTreeMap::new();
         for (file_path, entries) in file.results {
-            results.entry(normalise(&file_path)).or_default().extend(entries);
+            results
+                .entry(normalise(&file_path))
+                .or_default()
+                .extend(entries);
         }
         Ok(Baseline {
             path: path.to_owned(),
@@ -175,13 +177,19 @@ impl Baseline {
                 let Some(sha) = finding.evidence.get("secret_sha256") else {
                     continue;
                 };
-                let set = results.entry(normalise(&finding.location.path)).or_default();
+                let set = results
+                    .entry(normalise(&finding.location.path))
+                    .or_default();
                 if set.iter().any(|e| &e.secret_sha256 == sha) {
                     continue;
                 }
                 set.insert(BaselineEntry {
                     rule: finding.rule.clone(),
-                    detector: finding.evidence.get("detector").cloned().unwrap_or_default(),
+                    detector: finding
+                        .evidence
+                        .get("detector")
+                        .cloned()
+                        .unwrap_or_default(),
                     secret_sha256: sha.clone(),
                     line: finding.location.line,
                 });

@@ -2,9 +2,9 @@
 
 use memchr::{memchr, memchr_iter, memmem, memrchr};
 
+use crate::SecretMatch;
 use crate::mask::{mask, sha256_hex, shannon_entropy};
 use crate::rules::{Bits, Detector, MAX_DETECTORS, RuleSet, bit_indices, or_bits};
-use crate::SecretMatch;
 
 /// Bytes before a keyword hit that a line window may reach back (long / minified lines).
 const BACK: usize = 320;
@@ -20,7 +20,11 @@ const MAX_CANDIDATES: usize = 10_000;
 const LINE_LIMIT: usize = 4096;
 
 /// Inline markers that silence a match on their own line.
-const ALLOW_MARKERS: [&[u8]; 3] = [b"mlsecops:allow", b"gitleaks:allow", b"pragma: allowlist secret"];
+const ALLOW_MARKERS: [&[u8]; 3] = [
+    b"mlsecops:allow",
+    b"gitleaks:allow",
+    b"pragma: allowlist secret",
+];
 /// Marker on the previous line that silences the next line.
 const ALLOW_NEXT: &[u8] = b"pragma: allowlist nextline secret";
 
@@ -95,7 +99,9 @@ fn binary_payloads(text: &[u8]) -> Vec<(usize, usize)> {
         let Some(type_len) = text.get(type_start..).and_then(|r| memchr(b'"', r)) else {
             continue;
         };
-        let kind = text.get(type_start..type_start + type_len).unwrap_or_default();
+        let kind = text
+            .get(type_start..type_start + type_len)
+            .unwrap_or_default();
         if !IMAGE_TYPES.contains(&kind) {
             continue;
         }
@@ -125,9 +131,11 @@ fn binary_payloads(text: &[u8]) -> Vec<(usize, usize)> {
     }
     for at in memmem::find_iter(text, b";base64,") {
         let start = at + 8;
-        let len = text
-            .get(start..)
-            .map_or(0, |r| r.iter().take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')).count());
+        let len = text.get(start..).map_or(0, |r| {
+            r.iter()
+                .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+                .count()
+        });
         if len >= MIN_SKIP {
             skips.push((start, start + len));
         }
@@ -142,7 +150,10 @@ fn csi_len(src: &[u8], i: usize) -> usize {
         return 0;
     }
     let mut j = i + 1;
-    while src.get(j).is_some_and(|&b| b.is_ascii_digit() || b == b';' || b == b'?') {
+    while src
+        .get(j)
+        .is_some_and(|&b| b.is_ascii_digit() || b == b';' || b == b'?')
+    {
         j += 1;
     }
     if src.get(j).is_some_and(|&b| (0x40..=0x7e).contains(&b)) {
@@ -169,9 +180,8 @@ fn unicode_escape(src: &[u8], i: usize) -> Option<u8> {
 /// offset in the input (plus one trailing entry for the end); `None` when nothing changes.
 fn unescape(src: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
     let simple = |b: u8| matches!(b, b'"' | b'\\' | b'/' | b'n' | b'r' | b't' | b'\'');
-    let backslash = memchr_iter(b'\\', src).find(|&i| {
-        src.get(i + 1).is_some_and(|&b| simple(b)) || unicode_escape(src, i).is_some()
-    });
+    let backslash = memchr_iter(b'\\', src)
+        .find(|&i| src.get(i + 1).is_some_and(|&b| simple(b)) || unicode_escape(src, i).is_some());
     let first = match (backslash, memchr(0x1b, src)) {
         (Some(a), Some(b)) => a.min(b),
         (Some(a), None) | (None, Some(a)) => a,
@@ -219,7 +229,9 @@ fn unescape(src: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
 }
 
 fn has_allow_marker(line: &[u8]) -> bool {
-    ALLOW_MARKERS.iter().any(|m| memmem::find(line, m).is_some())
+    ALLOW_MARKERS
+        .iter()
+        .any(|m| memmem::find(line, m).is_some())
 }
 
 /// Inline allow comments: a marker on the line of `pos`, or the next-line pragma on the line before.
@@ -272,7 +284,9 @@ impl RuleSet {
         }
         let entropy = shannon_entropy(secret);
         let threshold = match det.hex_entropy {
-            Some(hex) if secret.iter().all(u8::is_ascii_hexdigit) => Some(hex),
+            Some(hex) if secret.len() >= 32 && secret.iter().all(u8::is_ascii_hexdigit) => {
+                Some(hex)
+            }
             _ => det.entropy,
         };
         if threshold.is_some_and(|min| entropy <= min) {
@@ -380,7 +394,7 @@ impl RuleSet {
     }
 
     /// [`RuleSet::scan`] that also adds, per detector index, the nanoseconds spent in it and
-    /// the number of windows it ran on (for tuning rules; see `examples/throughput.rs`).
+    /// the number of windows it ran on (for tuning rule costs).
     #[doc(hidden)]
     pub fn scan_with_profile(
         &'static self,
@@ -416,7 +430,15 @@ impl RuleSet {
                     _ => {
                         let start = line_start(text, ks, BACK);
                         let (end, exact) = line_end(text, ke, ke.saturating_add(FWD));
-                        push_region(&mut lines, Region { start, end, exact, bits: *line_bits });
+                        push_region(
+                            &mut lines,
+                            Region {
+                                start,
+                                end,
+                                exact,
+                                bits: *line_bits,
+                            },
+                        );
                     }
                 }
             }
@@ -424,7 +446,15 @@ impl RuleSet {
             if !is_zero(multi_bits) {
                 let start = line_start(text, ks, BACK);
                 let end = ke.saturating_add(MULTI_FWD).min(text.len());
-                push_region(&mut multi, Region { start, end, exact: end == text.len(), bits: *multi_bits });
+                push_region(
+                    &mut multi,
+                    Region {
+                        start,
+                        end,
+                        exact: end == text.len(),
+                        bits: *multi_bits,
+                    },
+                );
             }
         }
         let mut candidates = Vec::new();
@@ -441,7 +471,12 @@ impl RuleSet {
                 .detectors
                 .get(c.detector)
                 .is_none_or(|d| d.soft || d.group == "secret-generic-credential");
-            (generic, std::cmp::Reverse(c.end - c.start), c.detector, c.start)
+            (
+                generic,
+                std::cmp::Reverse(c.end - c.start),
+                c.detector,
+                c.start,
+            )
         };
         candidates.sort_by_key(rank);
         let mut kept: Vec<Candidate> = Vec::new();
@@ -463,7 +498,10 @@ impl RuleSet {
                 .map_or(0, |s| memchr_iter(b'\n', s).count());
             line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
             counted = c.start;
-            let ls = text.get(..c.start).and_then(|s| memrchr(b'\n', s)).map_or(0, |i| i + 1);
+            let ls = text
+                .get(..c.start)
+                .and_then(|s| memrchr(b'\n', s))
+                .map_or(0, |i| i + 1);
             let chars = text
                 .get(ls..c.start)
                 .map_or(0, |s| s.iter().filter(|&&b| (b & 0xC0) != 0x80).count());
@@ -522,7 +560,8 @@ mod tests {
 
     #[test]
     fn allow_markers() {
-        let text = b"a = 1\n# pragma: allowlist nextline secret\ntoken = 'x'\nk = 'y' # gitleaks:allow\n";
+        let text =
+            b"a = 1\n# pragma: allowlist nextline secret\ntoken = 'x'\nk = 'y' # gitleaks:allow\n";
         let pos = memmem::find(text, b"'x'").expect("x");
         assert!(inline_allowed(text, pos));
         let pos = memmem::find(text, b"'y'").expect("y");

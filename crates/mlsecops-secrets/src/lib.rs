@@ -75,7 +75,10 @@ impl SecretMatch {
     pub fn to_observation(&self) -> mlsecops_core::Observation {
         mlsecops_core::Observation::new(
             self.rule,
-            format!("{} ({}, {} chars)", self.description, self.masked, self.length),
+            format!(
+                "{} ({}, {} chars)",
+                self.description, self.masked, self.length
+            ),
         )
         .at(self.start as u64)
         .with_evidence("detector", self.detector)

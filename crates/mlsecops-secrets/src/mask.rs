@@ -54,7 +54,10 @@ pub fn mask(secret: &[u8], reveal_prefix: bool) -> String {
             .get(5..)
             .and_then(|rest| memchr::memmem::find(rest, b"-----"))
             .map_or(10, |i| i + 10);
-        return format!("{}…", String::from_utf8_lossy(secret.get(..header_end).unwrap_or(b"")));
+        return format!(
+            "{}…",
+            String::from_utf8_lossy(secret.get(..header_end).unwrap_or(b""))
+        );
     }
     let budget = n / 4;
     let suffix = 2usize;
@@ -71,7 +74,11 @@ pub fn mask(secret: &[u8], reveal_prefix: bool) -> String {
     }
     let head = secret.get(..prefix).unwrap_or_default();
     let tail = secret.get(n - suffix..).unwrap_or_default();
-    format!("{}…{}", String::from_utf8_lossy(head), String::from_utf8_lossy(tail))
+    format!(
+        "{}…{}",
+        String::from_utf8_lossy(head),
+        String::from_utf8_lossy(tail)
+    )
 }
 
 #[cfg(test)]

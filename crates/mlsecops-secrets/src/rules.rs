@@ -165,7 +165,7 @@ pub struct Detector {
     pub(crate) regex: Regex,
     pub(crate) secret_group: usize,
     pub(crate) entropy: Option<f32>,
-    /// Threshold for secrets made only of hex digits (their entropy is at most 4 bits).
+    /// Threshold for secrets of 32 or more hex digits only (their entropy is at most 4 bits).
     pub(crate) hex_entropy: Option<f32>,
     pub(crate) multiline: bool,
     pub(crate) soft: bool,
@@ -249,9 +249,7 @@ impl RuleSet {
                     message: e.to_string(),
                 })?;
             let groups = regex.captures_len();
-            let secret_group = rule
-                .secret_group
-                .unwrap_or(usize::from(groups > 1));
+            let secret_group = rule.secret_group.unwrap_or(usize::from(groups > 1));
             if secret_group >= groups {
                 return Err(invalid("secret_group exceeds the regex's capture groups"));
             }

@@ -76,7 +76,10 @@ fn unused_entries_are_reported_at_the_baseline_file() {
     assert_eq!(unused.findings.len(), 1);
     assert_eq!(unused.findings[0].rule, "secret-baseline-unused");
     assert_eq!(
-        unused.findings[0].evidence.get("baselined_path").map(String::as_str),
+        unused.findings[0]
+            .evidence
+            .get("baselined_path")
+            .map(String::as_str),
         Some("a.py")
     );
 }
@@ -98,9 +101,15 @@ fn load_reads_files_and_reports_positions() {
         other => panic!("expected a parse error, got {other:?}"),
     }
     std::fs::write(&path, "{\"version\": 1, \"results\": {}, \"extra\": 1}").expect("write");
-    assert!(matches!(Baseline::load(&path), Err(BaselineError::Parse { .. })));
+    assert!(matches!(
+        Baseline::load(&path),
+        Err(BaselineError::Parse { .. })
+    ));
     std::fs::write(&path, "{\"version\": 2, \"results\": {}}").expect("write");
-    assert!(matches!(Baseline::load(&path), Err(BaselineError::Parse { .. })));
+    assert!(matches!(
+        Baseline::load(&path),
+        Err(BaselineError::Parse { .. })
+    ));
     assert!(matches!(
         Baseline::load(&dir.path().join("missing.json")),
         Err(BaselineError::Io { .. })

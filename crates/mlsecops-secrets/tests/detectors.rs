@@ -103,9 +103,16 @@ fn every_detector_fires_on_its_positive() {
         .iter()
         .map(|d| d.id.as_str())
         .collect();
-    let covered: BTreeSet<&str> = positives.positive.iter().map(|p| p.detector.as_str()).collect();
+    let covered: BTreeSet<&str> = positives
+        .positive
+        .iter()
+        .map(|p| p.detector.as_str())
+        .collect();
     let uncovered: Vec<_> = ids.difference(&covered).collect();
-    assert!(uncovered.is_empty(), "detectors without a positive: {uncovered:?}");
+    assert!(
+        uncovered.is_empty(),
+        "detectors without a positive: {uncovered:?}"
+    );
     let mut missed = Vec::new();
     for p in &positives.positive {
         let found = mlsecops_secrets::scan(p.text.as_bytes());
@@ -124,7 +131,11 @@ fn every_detector_fires_on_its_positive() {
         total,
         100.0 * (total - missed.len()) as f64 / total as f64
     );
-    assert!(missed.is_empty(), "missed positives:\n{}", missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "missed positives:\n{}",
+        missed.join("\n")
+    );
 }
 
 #[test]
@@ -134,15 +145,17 @@ fn negatives_stay_silent() {
     let mut noisy = Vec::new();
     for n in &negatives.negative {
         for m in mlsecops_secrets::scan(n.text.as_bytes()) {
-            noisy.push(format!("{}: {} line {} ({})", n.name, m.detector, m.line, m.masked));
+            noisy.push(format!(
+                "{}: {} line {} ({})",
+                n.name, m.detector, m.line, m.masked
+            ));
         }
     }
     assert!(noisy.is_empty(), "false positives:\n{}", noisy.join("\n"));
 }
 
 const HF: &str = "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";
-const OPENAI: &str =
-    "sk-proj-Zk3p9QmR2vX8wL5nT1yB7cF4hJ6dG0sA3eK9uN2iO8pW5rV1T3BlbkFJq7Xm2Lk9Rz4Wc8Nv1Bt6Yp3Hs5Gd0Fa";
+const OPENAI: &str = "sk-proj-Zk3p9QmR2vX8wL5nT1yB7cF4hJ6dG0sA3eK9uN2iO8pW5rV1T3BlbkFJq7Xm2Lk9Rz4Wc8Nv1Bt6Yp3Hs5Gd0Fa";
 
 #[test]
 fn finds_ml_tokens_in_code_with_positions_and_masks() {
@@ -186,7 +199,42 @@ fn finds_secrets_in_raw_notebook_json() {
     assert_eq!(detectors, ["huggingface-access-token", "openai-api-key"]);
     assert_eq!(&notebook[found[0].start..found[0].end], HF);
     assert_eq!(found[0].line, 7);
-    assert_eq!(found[1].sha256, mlsecops_secrets::sha256_hex(OPENAI.as_bytes()));
+    assert_eq!(
+        found[1].sha256,
+        mlsecops_secrets::sha256_hex(OPENAI.as_bytes())
+    );
+}
+
+#[test]
+fn finds_a_key_behind_ansi_colour_codes_in_a_traceback() {
+    // An `error` output's traceback as stored in the notebook: ANSI codes as \u001b escapes.
+    let key = format!(
+        "sk-ant-api03-{}AA",
+        "Bh2N1zLePZlSfnK9UpXdxgAyJ9ujjnk8hUJQQu_R3r4dv1ohf"
+            .repeat(2)
+            .get(..93)
+            .unwrap_or_default()
+    );
+    let raw = format!(
+        "      \"\\u001b[0;32m----> 3\\u001b[0m client = Anthropic(api_key=\\\"\\u001b[0;31m\\u001b[0m{key}\\\")\",\n"
+    );
+    let found = mlsecops_secrets::scan(raw.as_bytes());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].detector, "anthropic-api-key");
+    assert_eq!(&raw[found[0].start..found[0].end], key);
+}
+
+#[test]
+#[allow(clippy::cast_precision_loss)]
+fn throughput_floor_catches_regex_blowups() {
+    // Debug builds are slow; this only guards against pathological rules (>= 1 MB/s).
+    let line = "    outputs = model(input_ids=input_ids, attention_mask=mask, labels=labels)  # api key token\n";
+    let text = line.repeat(20_000);
+    let started = std::time::Instant::now();
+    assert!(mlsecops_secrets::scan(text.as_bytes()).is_empty());
+    let secs = started.elapsed().as_secs_f64();
+    let mb = text.len() as f64 / 1e6;
+    assert!(mb / secs >= 1.0, "{:.1} MB/s", mb / secs);
 }
 
 #[test]
@@ -211,7 +259,7 @@ fn configs_uris_and_generic_assignments() {
 mlflow:
   tracking_uri: postgresql://mlflow:Xk9#qP2vLm7wRz@db.internal:5432/mlflow
 pip:
-  extra_index_url: https://__token__:Gh7kLp2QxZ9mWv4RtY8s@pypi.internal.example.org/simple
+  extra_index_url: https://__token__:Gh7kLp2QxZ9mWv4RtY8s@pypi.internal.acme-ml.net/simple
 settings:
   internal_service_api_key: \"Qm9vX2Zha2U3aDJrTnB4V3Ji\"
 ";
@@ -219,7 +267,11 @@ settings:
     let detectors: Vec<_> = found.iter().map(|m| m.detector).collect();
     assert_eq!(
         detectors,
-        ["database-connection-uri", "http-basic-auth-url", "generic-api-key"],
+        [
+            "database-connection-uri",
+            "http-basic-auth-url",
+            "generic-api-key"
+        ],
         "{found:?}"
     );
     assert_eq!(&text[found[0].start..found[0].end], "Xk9#qP2vLm7wRz");
@@ -235,8 +287,14 @@ fn observation_names_the_registry_rule_and_hides_the_secret() {
     let obs = found[0].to_observation();
     assert!(mlsecops_core::rule(obs.rule).is_some());
     assert_eq!(obs.offset, Some(9));
-    assert_eq!(obs.message, "Hugging Face access token (hf_qR…oP, 37 chars)");
-    assert_eq!(obs.evidence.get("detector").map(String::as_str), Some("huggingface-access-token"));
+    assert_eq!(
+        obs.message,
+        "Hugging Face access token (hf_qR…oP, 37 chars)"
+    );
+    assert_eq!(
+        obs.evidence.get("detector").map(String::as_str),
+        Some("huggingface-access-token")
+    );
     assert_eq!(
         obs.evidence.get("secret_sha256"),
         Some(&mlsecops_secrets::sha256_hex(HF.as_bytes()))
@@ -248,7 +306,9 @@ fn observation_names_the_registry_rule_and_hides_the_secret() {
 #[test]
 fn hostile_inputs_are_bounded() {
     // Many keywords without secrets, a huge single line, and invalid UTF-8.
-    let mut text = "api_key = token = secret = password: ".repeat(20_000).into_bytes();
+    let mut text = "api_key = token = secret = password: "
+        .repeat(20_000)
+        .into_bytes();
     text.extend_from_slice(&[0xff, 0xfe, b'\n']);
     text.extend(std::iter::repeat_n(b'A', 200_000));
     let started = std::time::Instant::now();
