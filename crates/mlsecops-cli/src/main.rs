@@ -237,7 +237,18 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(depth) = config.as_ref().and_then(|c| c.scan.max_depth) {
         options.max_depth = depth;
     }
-    options.advisories = Some(db_cmd::load_for_scan(&args.advisories)?);
+    let configured = db_cmd::AdvisoryArgs {
+        advisories: args
+            .advisories
+            .advisories
+            .clone()
+            .or_else(|| config.as_ref().and_then(mlsecops_config::Config::advisories_path)),
+        no_advisories: args.advisories.no_advisories,
+    };
+    options.advisories = Some(db_cmd::load_for_scan(&configured)?);
+    if let Some(config) = &config {
+        options.disabled.clone_from(&config.scan.disable);
+    }
     let scanner = Scanner::new(options);
     let (mut targets, mut files) = collect_targets(&args.paths);
     if let Some(config) = &config {

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use mlsecops_core::{FileReport, Severity, rule};
+use mlsecops_core::{Category, FileReport, Severity, rule};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -51,6 +51,10 @@ pub const DEFAULT_TEMPLATE: &str = r#"## mlsecops project config.
 # exclude = ["tests/fixtures/**", "*.bak"]
 ## Maximum container nesting (ZIP in gzip in tar ...).
 # max_depth = 5
+## Scanners (rule categories) switched off: their passes are not run and their findings are
+## dropped. Categories: pickle, archive, format, keras, tensorflow, onnx, gguf, template,
+## safetensors, repository, notebook, secrets, pii, code, dependency, posture, governance.
+# disable = ["pii"]
 
 ## Per-rule overrides keyed by rule id (`mlsecops rules` lists them), either inline as below
 ## or as tables:  [rules."pickle-unknown-global"]  severity = "medium"
@@ -63,8 +67,10 @@ pub const DEFAULT_TEMPLATE: &str = r#"## mlsecops project config.
 # paths = ["policies/"]
 
 [advisories]
-## Advisory database source (stored for advisory checks; not used yet).
-# source = "osv"
+## OSV advisory database for dependency checks: a PyPI `all.zip` or a directory of OSV JSON
+## files, relative to this file. `--advisories` wins; default: the cache filled by
+## `mlsecops db update|import`, else the built-in seed set.
+# source = "advisories/osv-pypi-all.zip"
 "#;
 
 /// An error loading or validating a config file.
@@ -147,6 +153,8 @@ pub struct ScanConfig {
     pub exclude: Vec<String>,
     /// Maximum container nesting.
     pub max_depth: Option<usize>,
+    /// Scanners (rule categories) switched off.
+    pub disable: Vec<Category>,
     excludes: GlobSet,
 }
 
@@ -157,6 +165,7 @@ impl PartialEq for ScanConfig {
             && self.strict == other.strict
             && self.exclude == other.exclude
             && self.max_depth == other.max_depth
+            && self.disable == other.disable
     }
 }
 
@@ -187,10 +196,11 @@ pub struct PolicyConfig {
     pub paths: Vec<PathBuf>,
 }
 
-/// The `[advisories]` section (stored; used by a later feature).
+/// The `[advisories]` section.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AdvisoriesConfig {
-    /// Advisory source.
+    /// Advisory database (`all.zip` or directory) as written, relative to the config's
+    /// directory; see [`Config::advisories_path`].
     pub source: Option<String>,
 }
 
@@ -237,6 +247,8 @@ struct RawScan {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     max_depth: Option<usize>,
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -303,6 +315,26 @@ impl Config {
             .build()
             .map_err(|err| invalid(0..0, format!("exclude globs: {err}")))?;
 
+        let mut disable = Vec::new();
+        for name in &raw.scan.disable {
+            let Some(category) = Category::ALL
+                .iter()
+                .copied()
+                .find(|c| c.as_str() == name.get_ref())
+            else {
+                let known: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                return Err(invalid(
+                    name.span(),
+                    format!(
+                        "unknown scanner `{}` (one of: {})",
+                        name.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            disable.push(category);
+        }
+
         let mut rules = BTreeMap::new();
         for (id, entry) in &raw.rules {
             if rule(id.get_ref()).is_none() {
@@ -333,6 +365,7 @@ impl Config {
                     .map(|p| p.get_ref().clone())
                     .collect(),
                 max_depth: raw.scan.max_depth,
+                disable,
                 excludes,
             },
             rules,
@@ -361,6 +394,14 @@ impl Config {
         self.base_dir.join(path)
     }
 
+    /// The `[advisories] source` path resolved against the config's directory.
+    pub fn advisories_path(&self) -> Option<PathBuf> {
+        self.advisories
+            .source
+            .as_ref()
+            .map(|source| self.base_dir.join(source))
+    }
+
     /// Whether findings of rule `id` are kept.
     pub fn rule_enabled(&self, id: &str) -> bool {
         self.rules.get(id).is_none_or(|r| r.enabled)
@@ -371,11 +412,14 @@ impl Config {
     /// [`Finding::default_severity`](mlsecops_core::Finding::default_severity). Apply before
     /// building the report, whose summary and exit code come from the findings.
     pub fn apply(&self, files: &mut [FileReport]) {
-        if self.rules.is_empty() {
+        if self.rules.is_empty() && self.scan.disable.is_empty() {
             return;
         }
         for file in files {
-            file.findings.retain(|f| self.rule_enabled(&f.rule));
+            file.findings.retain(|f| {
+                self.rule_enabled(&f.rule)
+                    && rule(&f.rule).is_none_or(|r| !self.scan.disable.contains(&r.category))
+            });
             for finding in &mut file.findings {
                 if let Some(severity) = self.rules.get(&finding.rule).and_then(|r| r.severity)
                     && severity != finding.severity

@@ -584,7 +584,7 @@ impl Lint<'_> {
                     self.add_evidence(n, "keyword", "weights_only=<computed>");
                 }
                 None => {
-                    self.report(
+                    let n = self.report(
                         TORCH_UNSAFE,
                         format!(
                             "{name} is called without weights_only=True (unpickles arbitrary objects before PyTorch 2.6)"
@@ -592,6 +592,10 @@ impl Lint<'_> {
                         &name,
                         offset,
                     );
+                    if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
+                        // `**kwargs` may or may not carry weights_only.
+                        self.add_evidence(n, "kwargs_unpacked", "true");
+                    }
                 }
             }
         } else if any_pattern(PICKLE_LOADERS, &name) {

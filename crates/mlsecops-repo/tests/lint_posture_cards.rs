@@ -1,7 +1,7 @@
 //! Fixture tests of the unsafe-ML-code lint, the posture checks and the model-card hooks:
 //! positives carry the expected rules and evidence, the safe counterparts stay quiet, and a
 //! directory yields at most one model-card finding.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 

@@ -206,7 +206,20 @@ fn rule_descriptor(rule: &Rule) -> Value {
 fn result(finding: &Finding) -> Value {
     let loc = &finding.location;
     let mut region = Map::new();
-    region.insert("startLine".into(), json!(1));
+    // Line/column address the file itself only outside archives and notebook cells (a
+    // cell's lines are counted inside the cell, not in the notebook's JSON).
+    let physical_line = loc.member.is_none() && loc.cell.is_none();
+    match loc.line.filter(|_| physical_line) {
+        Some(line) => {
+            region.insert("startLine".into(), json!(line));
+            if let Some(column) = loc.column {
+                region.insert("startColumn".into(), json!(column));
+            }
+        }
+        None => {
+            region.insert("startLine".into(), json!(1));
+        }
+    }
     // The offset is relative to the innermost member when there is one; only an offset
     // into the file itself is a byte offset of the SARIF artifact.
     if let (Some(offset), None) = (loc.offset, &loc.member) {
@@ -224,6 +237,16 @@ fn result(finding: &Finding) -> Value {
             "fullyQualifiedName": member,
             "kind": "member",
         }]);
+    } else if let Some(cell) = loc.cell {
+        let name = match loc.output {
+            Some(output) => format!("cell[{cell}].outputs[{output}]"),
+            None => format!("cell[{cell}]"),
+        };
+        location["logicalLocations"] = json!([{
+            "name": name,
+            "fullyQualifiedName": name,
+            "kind": "element",
+        }]);
     }
     let mut properties = Map::new();
     properties.insert("severity".into(), json!(finding.severity));
@@ -239,6 +262,16 @@ fn result(finding: &Finding) -> Value {
     }
     if let Some(index) = loc.opcode_index {
         properties.insert("opcodeIndex".into(), json!(index));
+    }
+    for (key, value) in [
+        ("cell", loc.cell),
+        ("output", loc.output),
+        ("line", loc.line),
+        ("column", loc.column),
+    ] {
+        if let Some(value) = value {
+            properties.insert(key.into(), json!(value));
+        }
     }
     if !finding.evidence.is_empty() {
         properties.insert("evidence".into(), json!(finding.evidence));

@@ -45,6 +45,10 @@ pub struct ScanOptions {
     /// OSV advisories for dependency manifests and notebook `pip install` lines (`None`:
     /// the built-in seed set).
     pub advisories: Option<std::sync::Arc<mlsecops_deps::AdvisoryDb>>,
+    /// Scanners (rule categories) switched off: the text passes for `secrets`, `pii`,
+    /// `dependency`, `code` and `posture` are not run. (Findings of other disabled
+    /// categories are dropped by the caller, e.g. the project config.)
+    pub disabled: Vec<mlsecops_core::Category>,
 }
 
 impl Default for ScanOptions {
@@ -58,6 +62,7 @@ impl Default for ScanOptions {
             max_findings: 10_000,
             max_text_size: 256 << 20,
             advisories: None,
+            disabled: Vec::new(),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use mlsecops_core::{Location, Observation, Severity};
+use mlsecops_core::{Category, Location, Observation, Severity};
 use mlsecops_deps::AdvisoryDb;
 use mlsecops_notebook::{Fragment, FragmentKind, MimeClass};
 
@@ -109,6 +109,11 @@ impl<'o> Cx<'o> {
         opts.advisories.as_deref().unwrap_or(&SEED_DB)
     }
 
+    /// Whether the scanner for `category` is switched on.
+    fn on(&self, category: Category) -> bool {
+        !self.opts.disabled.contains(&category)
+    }
+
     /// Places an observation made over `text` (a whole file, or one notebook fragment at
     /// `base`): evidence positions win, else the offset is turned into line/column.
     fn place_text(&mut self, mut obs: Observation, text: Option<&[u8]>, base: &Location) {
@@ -167,36 +172,47 @@ impl<'o> Cx<'o> {
         };
 
         let db = self.advisories();
-        if let Some(analysis) = mlsecops_deps::analyze_manifest(&base_name, text, dir, db) {
+        if self.on(Category::Dependency)
+            && let Some(analysis) = mlsecops_deps::analyze_manifest(&base_name, text, dir, db)
+        {
             let format = self.absorb_text(analysis, text);
             label.get_or_insert(format);
         }
         let data_file = mlsecops_pii::is_data_file_name(&base_name);
-        if data_file && let Some(analysis) = mlsecops_pii::analyze_data_file(&base_name, data) {
+        if data_file
+            && self.on(Category::Pii)
+            && let Some(analysis) = mlsecops_pii::analyze_data_file(&base_name, data)
+        {
             let format = self.absorb_text(analysis, text);
             label.get_or_insert(format);
         }
-        if has_ext(&base_name, &["py", "pyw"]) {
+        if has_ext(&base_name, &["py", "pyw"]) && self.on(Category::Code) {
             let analysis = mlsecops_repo::lint::lint(text);
             let format = self.absorb_text(analysis, text);
             label.get_or_insert(format);
         }
-        if mlsecops_repo::posture::is_posture_candidate(name)
-            && let Some(analysis) = mlsecops_repo::posture::analyze(name, text)
+        if self.on(Category::Posture)
+            && mlsecops_repo::posture::is_posture_candidate(self.path)
+            && let Some(analysis) = mlsecops_repo::posture::analyze(self.path, text)
         {
             let format = self.absorb_text(analysis, text);
             label.get_or_insert(format);
         }
         if !skip_text_pass(&base_name) {
             let base = self.location(None, None);
-            for m in mlsecops_secrets::scan(text) {
+            let secrets = if self.on(Category::Secrets) {
+                mlsecops_secrets::scan(text)
+            } else {
+                Vec::new()
+            };
+            for m in secrets {
                 let mut location = base.clone();
                 location.line = Some(m.line);
                 location.column = Some(m.column);
                 self.push(m.to_observation().into_finding(location));
             }
             // Data files get the column-aware pass instead of the line-by-line one.
-            if !data_file {
+            if !data_file && self.on(Category::Pii) {
                 let content = String::from_utf8_lossy(text);
                 for m in mlsecops_pii::scan_text(&content) {
                     let mut location = base.clone();
@@ -250,7 +266,12 @@ impl<'o> Cx<'o> {
                 self.notebook_fragment(fragment, &file, &mut seen);
             }
         }
-        for m in mlsecops_secrets::scan(data) {
+        let raw = if self.on(Category::Secrets) {
+            mlsecops_secrets::scan(data)
+        } else {
+            Vec::new()
+        };
+        for m in raw {
             if seen.secrets.contains(&(m.detector, m.sha256.clone())) {
                 continue;
             }
@@ -272,7 +293,12 @@ impl<'o> Cx<'o> {
         base.cell = fragment.cell;
         base.output = fragment.output;
         let text = fragment.text.as_bytes();
-        for m in mlsecops_secrets::scan(text) {
+        let secrets = if self.on(Category::Secrets) {
+            mlsecops_secrets::scan(text)
+        } else {
+            Vec::new()
+        };
+        for m in secrets {
             // The same output often comes in several mime types (text/plain and text/html).
             let key = (m.detector, m.sha256.clone(), fragment.cell, fragment.output);
             if !seen.located.insert(key) {
@@ -287,7 +313,9 @@ impl<'o> Cx<'o> {
             self.push(obs.into_finding(location));
         }
         let table_output = seen.tables.contains(&(fragment.cell, fragment.output));
-        if is_html(fragment) && let Some((header, rows)) = table(&fragment.text) {
+        if !self.on(Category::Pii) {
+            // Personal-data pass switched off.
+        } else if is_html(fragment) && let Some((header, rows)) = table(&fragment.text) {
             for obs in mlsecops_pii::scan_table(&header, &rows) {
                 self.place_text(obs, None, &base);
             }
@@ -303,11 +331,13 @@ impl<'o> Cx<'o> {
                 self.push(obs.into_finding(location));
             }
         }
-        if fragment.kind == FragmentKind::CodeSource {
+        if fragment.kind == FragmentKind::CodeSource && self.on(Category::Code) {
             let source = mlsecops_notebook::python_source(&fragment.text);
             for obs in mlsecops_repo::lint::lint_source(&source) {
                 self.place_text(obs, Some(source.as_bytes()), &base);
             }
+        }
+        if fragment.kind == FragmentKind::CodeSource && self.on(Category::Dependency) {
             // `%%bash` cell bodies come without the `!` that marks a shell line.
             let lines: Vec<(u32, String)> = mlsecops_notebook::shell_lines(&fragment.text)
                 .into_iter()

@@ -164,4 +164,14 @@ fn secrets_never_appear_unmasked_in_any_report_format() {
         }
     }
     assert!(checked >= 20, "checked {checked} secrets");
+    // SARIF names the notebook cell (and output) of each finding as a logical location.
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let names: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["logicalLocations"][0]["name"].as_str())
+        .collect();
+    assert!(names.contains(&"cell[0]"), "{names:?}");
+    assert!(names.iter().any(|n| n.contains("].outputs[")), "{names:?}");
 }
