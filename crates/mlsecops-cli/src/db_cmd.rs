@@ -282,6 +282,9 @@ mod tests {
             advisories: None,
             no_advisories: true,
         };
-        assert_eq!(load_for_scan(&none).unwrap().info().indexed, 0);
+        assert_eq!(
+            load_for_scan(&none).expect("empty database").info().indexed,
+            0
+        );
     }
 }

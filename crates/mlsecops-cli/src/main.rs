@@ -238,11 +238,11 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         options.max_depth = depth;
     }
     let configured = db_cmd::AdvisoryArgs {
-        advisories: args
-            .advisories
-            .advisories
-            .clone()
-            .or_else(|| config.as_ref().and_then(mlsecops_config::Config::advisories_path)),
+        advisories: args.advisories.advisories.clone().or_else(|| {
+            config
+                .as_ref()
+                .and_then(mlsecops_config::Config::advisories_path)
+        }),
         no_advisories: args.advisories.no_advisories,
     };
     options.advisories = Some(db_cmd::load_for_scan(&configured)?);

@@ -285,8 +285,21 @@ const MODEL_DIR_NAMES: &[&str] = &[
 
 /// Extensions of model weight files.
 const WEIGHT_EXTENSIONS: &[&str] = &[
-    "safetensors", "bin", "pt", "pth", "ckpt", "onnx", "gguf", "h5", "keras", "pkl", "joblib",
-    "nemo", "mar", "msgpack", "tflite",
+    "safetensors",
+    "bin",
+    "pt",
+    "pth",
+    "ckpt",
+    "onnx",
+    "gguf",
+    "h5",
+    "keras",
+    "pkl",
+    "joblib",
+    "nemo",
+    "mar",
+    "msgpack",
+    "tflite",
 ];
 
 /// Whether `dir` (or, for an `MLflow` `code/` directory, its parent) holds a model: a model

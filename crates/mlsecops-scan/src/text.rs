@@ -74,7 +74,8 @@ pub(crate) fn line_column(text: &[u8], offset: usize) -> (u32, u32) {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    // Segments between newlines = newlines + 1 = the 1-based line number.
+    let line = before.split(|&b| b == b'\n').count();
     let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
         .chars()
         .count()
@@ -283,12 +284,7 @@ impl<'o> Cx<'o> {
         mlsecops_notebook::FORMAT.to_owned()
     }
 
-    fn notebook_fragment(
-        &mut self,
-        fragment: &Fragment,
-        file: &Location,
-        seen: &mut Seen,
-    ) {
+    fn notebook_fragment(&mut self, fragment: &Fragment, file: &Location, seen: &mut Seen) {
         let mut base = file.clone();
         base.cell = fragment.cell;
         base.output = fragment.output;
@@ -315,7 +311,9 @@ impl<'o> Cx<'o> {
         let table_output = seen.tables.contains(&(fragment.cell, fragment.output));
         if !self.on(Category::Pii) {
             // Personal-data pass switched off.
-        } else if is_html(fragment) && let Some((header, rows)) = table(&fragment.text) {
+        } else if is_html(fragment)
+            && let Some((header, rows)) = table(&fragment.text)
+        {
             for obs in mlsecops_pii::scan_table(&header, &rows) {
                 self.place_text(obs, None, &base);
             }
@@ -381,7 +379,11 @@ fn is_html(fragment: &Fragment) -> bool {
 /// the text has at least a header and one row with tabs.
 fn table(text: &str) -> Option<(Vec<String>, Vec<Vec<String>>)> {
     let mut lines = text.lines().filter(|l| l.contains('\t'));
-    let header: Vec<String> = lines.next()?.split('\t').map(|c| c.trim().to_owned()).collect();
+    let header: Vec<String> = lines
+        .next()?
+        .split('\t')
+        .map(|c| c.trim().to_owned())
+        .collect();
     let rows: Vec<Vec<String>> = lines
         .map(|l| l.split('\t').map(|c| c.trim().to_owned()).collect())
         .collect();

@@ -32,7 +32,6 @@ struct Label {
     cell: Option<u32>,
     output: Option<u32>,
     line: Option<u32>,
-    fragment: Option<String>,
     text: Option<String>,
     #[serde(default)]
     absent: bool,
@@ -68,8 +67,8 @@ fn matches(f: &Finding, label: &Label, positive: bool) -> bool {
     }
     // A column finding is an aggregate: it stands for its positive cells, and a look-alike
     // cell inside a personal-data column does not make it wrong.
-    let line_ok = loc.line == label.line
-        || (positive && f.rule == "pii-data-column" && loc.line.is_none());
+    let line_ok =
+        loc.line == label.line || (positive && f.rule == "pii-data-column" && loc.line.is_none());
     if !line_ok {
         return false;
     }
@@ -104,7 +103,10 @@ fn labelled_notebooks_recall_and_silence() {
         for label in nb.negative.iter().filter(|l| !l.absent) {
             // A negative is silent when no finding of its kind sits on its line.
             if let Some(f) = report.findings.iter().find(|f| matches(f, label, false)) {
-                noisy.push(format!("{}: {label:?} -> {} {}", nb.file, f.rule, f.message));
+                noisy.push(format!(
+                    "{}: {label:?} -> {} {}",
+                    nb.file, f.rule, f.message
+                ));
             }
         }
     }
@@ -114,7 +116,11 @@ fn labelled_notebooks_recall_and_silence() {
         "recall {found}/{expected}; missed:\n{}",
         missed.join("\n")
     );
-    assert!(noisy.is_empty(), "negatives reported:\n{}", noisy.join("\n"));
+    assert!(
+        noisy.is_empty(),
+        "negatives reported:\n{}",
+        noisy.join("\n")
+    );
 }
 
 #[test]
