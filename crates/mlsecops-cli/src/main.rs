@@ -77,12 +77,15 @@ enum Command {
 }
 
 const EXIT_CODES_HELP: &str = "Exit codes:
-  0  every file fully analysed (or skipped as not a model), nothing at or above --fail-on
-  1  findings at or above --fail-on (even if some files also failed to analyse);
+  0  every file fully analysed (or skipped), nothing at or above --fail-on that no active
+     waiver covers, no policy deny
+  1  findings at or above --fail-on not covered by an active waiver (even if some files also
+     failed to analyse), a policy deny/violation (or a warn with --fail-on-warn);
      with --strict also any file not fully analysed
   2  nothing at or above --fail-on, but some file is inconclusive, unreadable or in an
      unsupported model format, or nothing at all was analysed
-  3  usage error or fatal error (bad arguments, invalid mlsecops.toml, output not writable)";
+  3  usage error or fatal error (bad arguments, invalid mlsecops.toml, waiver file or
+     policy, output not writable)";
 
 #[derive(Debug, clap::Args)]
 struct ScanArgs {

@@ -28,7 +28,7 @@ mod template;
 mod tensorflow;
 
 /// Version of the rule set; bump when rules are added, removed or change severity.
-pub const RULESET_VERSION: &str = "2026.11.1";
+pub const RULESET_VERSION: &str = "2026.11.2";
 
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
