@@ -57,18 +57,32 @@ pub(crate) fn for_scan(
 }
 
 fn trusted(config: &Path) -> bool {
+    trusted_in_project(config, "--config")
+}
+
+/// Whether a discovered project file (config, waivers) belongs to the project the command
+/// runs in: its directory is the current directory or one of its ancestors. A file inside a
+/// scanned download is ignored with a note on stderr naming `flag`, which uses it explicitly.
+pub(crate) fn trusted_in_project(file: &Path, flag: &str) -> bool {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| std::path::absolute(d).ok());
-    let dir = config.parent().and_then(|d| std::path::absolute(d).ok());
+    let dir = file.parent().and_then(|d| {
+        let d = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        std::path::absolute(d).ok()
+    });
     let ok = matches!((&cwd, &dir), (Some(cwd), Some(dir)) if cwd.starts_with(dir));
     if !ok {
         #[allow(clippy::print_stderr)]
         {
             eprintln!(
                 "note: ignoring {} (inside the scanned path, outside the current project); \
-                 pass --config to use it",
-                config.display()
+                 pass {flag} to use it",
+                file.display()
             );
         }
     }

@@ -75,36 +75,10 @@ fn waiver_file(args: &WaiverArgs, config: Option<&Config>, paths: &[PathBuf]) ->
         first.parent().map(Path::to_path_buf).unwrap_or_default()
     };
     let candidate = root.join(WAIVERS_FILE_NAME);
-    (candidate.is_file() && trusted(&candidate)).then_some(candidate)
-}
-
-/// Same rule as the project config: a discovered waiver file counts only when its
-/// directory is the current directory or one of its ancestors, so a downloaded model
-/// repository cannot waive its own findings.
-fn trusted(file: &Path) -> bool {
-    let cwd = std::env::current_dir()
-        .ok()
-        .and_then(|d| std::path::absolute(d).ok());
-    let dir = file.parent().and_then(|d| {
-        let d = if d.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d
-        };
-        std::path::absolute(d).ok()
-    });
-    let ok = matches!((&cwd, &dir), (Some(cwd), Some(dir)) if cwd.starts_with(dir));
-    if !ok {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!(
-                "note: ignoring {} (inside the scanned path, outside the current project); \
-                 pass --waivers to use it",
-                file.display()
-            );
-        }
-    }
-    ok
+    // Same rule as the project config: a downloaded model repository cannot waive its own
+    // findings.
+    (candidate.is_file() && crate::config_cmd::trusted_in_project(&candidate, "--waivers"))
+        .then_some(candidate)
 }
 
 /// Today's UTC date, or `MLSECOPS_TODAY`.

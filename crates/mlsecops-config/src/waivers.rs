@@ -65,18 +65,7 @@ impl Date {
 
     /// The date `days` days after 1970-01-01 (negative: before).
     pub fn from_unix_days(days: i64) -> Option<Date> {
-        // Civil-from-days over 400-year eras (each era is 146 097 days).
-        let z = days.checked_add(719_468)?;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe
-            .checked_add(era.checked_mul(400)?)?
-            .checked_add(i64::from(month <= 2))?;
+        let (year, month, day) = mlsecops_core::calendar::civil_from_days(days)?;
         Date::new(
             u16::try_from(year).ok()?,
             u8::try_from(month).ok()?,

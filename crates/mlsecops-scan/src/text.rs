@@ -115,6 +115,52 @@ impl<'o> Cx<'o> {
         !self.opts.disabled.contains(&category)
     }
 
+    /// The secrets pass over `text` (empty when the scanner is switched off).
+    fn secrets(&self, text: &[u8]) -> Vec<mlsecops_secrets::SecretMatch> {
+        if self.on(Category::Secrets) {
+            mlsecops_secrets::scan(text)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Reports one secret at its line and column under `base` (`keep_offset`: the match's
+    /// byte range addresses the file itself).
+    fn push_secret(
+        &mut self,
+        m: &mlsecops_secrets::SecretMatch,
+        base: &Location,
+        keep_offset: bool,
+    ) {
+        let mut location = base.clone();
+        location.line = Some(m.line);
+        location.column = Some(m.column);
+        let mut obs = m.to_observation();
+        if !keep_offset {
+            obs.offset = None;
+        }
+        self.push(obs.into_finding(location));
+    }
+
+    /// The line-by-line personal-data pass over `text`, reported under `base`.
+    fn push_pii_text(&mut self, text: &str, base: &Location) {
+        if !self.on(Category::Pii) {
+            return;
+        }
+        for m in mlsecops_pii::scan_text(text) {
+            let mut location = base.clone();
+            location.line = Some(m.line);
+            location.column = Some(m.column);
+            let mut obs = m.to_observation();
+            // Positions live in the location (evidence feeds the fingerprint), and the
+            // offset indexes the decoded text, not the file's bytes.
+            obs.evidence.remove("line");
+            obs.evidence.remove("column");
+            obs.offset = None;
+            self.push(obs.into_finding(location));
+        }
+    }
+
     /// Places an observation made over `text` (a whole file, or one notebook fragment at
     /// `base`): evidence positions win, else the offset is turned into line/column.
     fn place_text(&mut self, mut obs: Observation, text: Option<&[u8]>, base: &Location) {
@@ -201,31 +247,12 @@ impl<'o> Cx<'o> {
         }
         if !skip_text_pass(&base_name) {
             let base = self.location(None, None);
-            let secrets = if self.on(Category::Secrets) {
-                mlsecops_secrets::scan(text)
-            } else {
-                Vec::new()
-            };
-            for m in secrets {
-                let mut location = base.clone();
-                location.line = Some(m.line);
-                location.column = Some(m.column);
-                self.push(m.to_observation().into_finding(location));
+            for m in self.secrets(text) {
+                self.push_secret(&m, &base, true);
             }
             // Data files get the column-aware pass instead of the line-by-line one.
-            if !data_file && self.on(Category::Pii) {
-                let content = String::from_utf8_lossy(text);
-                for m in mlsecops_pii::scan_text(&content) {
-                    let mut location = base.clone();
-                    location.line = Some(m.line);
-                    location.column = Some(m.column);
-                    let mut obs = m.to_observation();
-                    obs.evidence.remove("line");
-                    obs.evidence.remove("column");
-                    // The offset indexes the lossily decoded text; line/column say where.
-                    obs.offset = None;
-                    self.push(obs.into_finding(location));
-                }
+            if !data_file {
+                self.push_pii_text(&String::from_utf8_lossy(text), &base);
             }
         }
         label.unwrap_or_else(|| text_label(&base_name).to_owned())
@@ -267,19 +294,10 @@ impl<'o> Cx<'o> {
                 self.notebook_fragment(fragment, &file, &mut seen);
             }
         }
-        let raw = if self.on(Category::Secrets) {
-            mlsecops_secrets::scan(data)
-        } else {
-            Vec::new()
-        };
-        for m in raw {
-            if seen.secrets.contains(&(m.detector, m.sha256.clone())) {
-                continue;
+        for m in self.secrets(data) {
+            if !seen.secrets.contains(&(m.detector, m.sha256.clone())) {
+                self.push_secret(&m, &file, true);
             }
-            let mut location = file.clone();
-            location.line = Some(m.line);
-            location.column = Some(m.column);
-            self.push(m.to_observation().into_finding(location));
         }
         mlsecops_notebook::FORMAT.to_owned()
     }
@@ -289,24 +307,14 @@ impl<'o> Cx<'o> {
         base.cell = fragment.cell;
         base.output = fragment.output;
         let text = fragment.text.as_bytes();
-        let secrets = if self.on(Category::Secrets) {
-            mlsecops_secrets::scan(text)
-        } else {
-            Vec::new()
-        };
-        for m in secrets {
+        for m in self.secrets(text) {
             // The same output often comes in several mime types (text/plain and text/html).
             let key = (m.detector, m.sha256.clone(), fragment.cell, fragment.output);
-            if !seen.located.insert(key) {
-                continue;
+            if seen.located.insert(key) {
+                seen.secrets.insert((m.detector, m.sha256.clone()));
+                // Offsets inside a fragment do not address the file's bytes.
+                self.push_secret(&m, &base, false);
             }
-            let mut location = base.clone();
-            location.line = Some(m.line);
-            location.column = Some(m.column);
-            let mut obs = m.to_observation();
-            obs.offset = None;
-            seen.secrets.insert((m.detector, m.sha256.clone()));
-            self.push(obs.into_finding(location));
         }
         let table_output = seen.tables.contains(&(fragment.cell, fragment.output));
         if !self.on(Category::Pii) {
@@ -318,16 +326,7 @@ impl<'o> Cx<'o> {
                 self.place_text(obs, None, &base);
             }
         } else if !(table_output && fragment.kind.is_output()) {
-            for m in mlsecops_pii::scan_text(&fragment.text) {
-                let mut location = base.clone();
-                location.line = Some(m.line);
-                location.column = Some(m.column);
-                let mut obs = m.to_observation();
-                obs.evidence.remove("line");
-                obs.evidence.remove("column");
-                obs.offset = None;
-                self.push(obs.into_finding(location));
-            }
+            self.push_pii_text(&fragment.text, &base);
         }
         if fragment.kind == FragmentKind::CodeSource && self.on(Category::Code) {
             let source = mlsecops_notebook::python_source(&fragment.text);

@@ -1,30 +1,7 @@
 //! Unsafe ML API use in Python code and notebook cells.
 
-use super::{Category, Compliance, Rule};
+use super::{Category, Compliance, DESERIALIZATION, REMOTE_CODE, Rule};
 use crate::Severity;
-
-/// Loading serialized objects that can run code ("Unsafe deserialization" row of the mapping
-/// table, applied to the code that loads the artifact).
-const CODE_DESER: Compliance = Compliance {
-    cwe: &["CWE-502"],
-    owasp_ml: &["ML06:2023"],
-    owasp_llm: &["LLM03:2025", "LLM04:2025"],
-    atlas: &["AML.T0011.000", "AML.T0010.003", "AML.M0011", "AML.M0016"],
-    eu_ai_act: &["Art. 15(5)", "Annex IV 2(h)"],
-    nist_ai_rmf: &["MEASURE 2.7", "MANAGE 3.2", "GOVERN 6.1"],
-    iso_42001: &["A.10.3", "A.4.4", "A.6.2.4"],
-};
-
-/// Running code that ships with a model repository or dataset script.
-const REMOTE_CODE: Compliance = Compliance {
-    cwe: &["CWE-94", "CWE-829"],
-    owasp_ml: &["ML06:2023"],
-    owasp_llm: &["LLM03:2025"],
-    atlas: &["AML.T0010.003", "AML.T0011.000", "AML.M0016"],
-    eu_ai_act: &["Art. 15(5)", "Annex IV 2(h)"],
-    nist_ai_rmf: &["MEASURE 2.7", "MANAGE 3.2", "GOVERN 6.1"],
-    iso_42001: &["A.10.3", "A.4.4"],
-};
 
 /// Model output executed as code (improper output handling).
 const OUTPUT_EXEC: Compliance = Compliance {
@@ -99,7 +76,7 @@ pub(super) static RULES: &[Rule] = &[
             "https://dev-discuss.pytorch.org/t/bc-breaking-change-torch-load-is-being-flipped-to-use-weights-only-true-by-default-in-the-nightlies-after-137602/2573",
             PICKLE_DOC,
         ],
-        compliance: CODE_DESER,
+        compliance: DESERIALIZATION,
     },
     Rule {
         id: "code-torch-load-weights-only-disabled",
@@ -115,7 +92,7 @@ pub(super) static RULES: &[Rule] = &[
             "https://pytorch.org/docs/stable/generated/torch.load.html",
             PICKLE_DOC,
         ],
-        compliance: CODE_DESER,
+        compliance: DESERIALIZATION,
     },
     Rule {
         id: "code-pickle-load",
@@ -132,7 +109,7 @@ pub(super) static RULES: &[Rule] = &[
             PICKLE_DOC,
             "https://huggingface.co/docs/hub/security-pickle",
         ],
-        compliance: CODE_DESER,
+        compliance: DESERIALIZATION,
     },
     Rule {
         id: "code-numpy-allow-pickle",
@@ -146,7 +123,7 @@ pub(super) static RULES: &[Rule] = &[
             "https://numpy.org/doc/stable/reference/generated/numpy.load.html",
             "https://nvd.nist.gov/vuln/detail/CVE-2019-6446",
         ],
-        compliance: CODE_DESER,
+        compliance: DESERIALIZATION,
     },
     Rule {
         id: "code-yaml-unsafe-load",
@@ -162,7 +139,7 @@ pub(super) static RULES: &[Rule] = &[
             "https://pyyaml.org/wiki/PyYAMLDocumentation",
             "https://nvd.nist.gov/vuln/detail/CVE-2020-14343",
         ],
-        compliance: CODE_DESER,
+        compliance: DESERIALIZATION,
     },
     Rule {
         id: "code-keras-unsafe-deserialization",
@@ -178,7 +155,7 @@ pub(super) static RULES: &[Rule] = &[
             "https://keras.io/api/models/model_saving_apis/model_saving_and_loading/",
             "https://nvd.nist.gov/vuln/detail/CVE-2024-3660",
         ],
-        compliance: CODE_DESER,
+        compliance: DESERIALIZATION,
     },
     Rule {
         id: "code-trust-remote-code",

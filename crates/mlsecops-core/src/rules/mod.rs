@@ -233,6 +233,18 @@ pub(crate) const DESERIALIZATION: Compliance = Compliance {
     iso_42001: &["A.10.3", "A.6.2.4"],
 };
 
+/// Code that ships with a model repository or dataset script and runs when it is loaded (or
+/// code that asks for it: `trust_remote_code=True`).
+pub(crate) const REMOTE_CODE: Compliance = Compliance {
+    cwe: &["CWE-94", "CWE-829"],
+    owasp_ml: &["ML06:2023"],
+    owasp_llm: &["LLM03:2025"],
+    atlas: &["AML.T0010.003", "AML.T0011.000", "AML.M0016"],
+    eu_ai_act: &["Art. 15(5)", "Annex IV 2(h)"],
+    nist_ai_rmf: &["MEASURE 2.7", "MANAGE 3.2", "GOVERN 6.1"],
+    iso_42001: &["A.10.3", "A.4.4", "A.6.2.4"],
+};
+
 pub(crate) const CORRUPT_MODEL: Compliance = Compliance {
     cwe: &["CWE-20"],
     owasp_ml: &["ML06:2023", "ML10:2023"],

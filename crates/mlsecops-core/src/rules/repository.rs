@@ -1,19 +1,8 @@
 //! Model repository rules: Hugging Face configs and code, `MLflow`, skops, `TorchServe`, `NeMo`,
 //! custom Python code shipped with models and known-safe configuration formats.
 
-use super::{CORRUPT_MODEL, Category, Compliance, DESERIALIZATION, RESOURCE, Rule};
+use super::{CORRUPT_MODEL, Category, Compliance, DESERIALIZATION, REMOTE_CODE, RESOURCE, Rule};
 use crate::Severity;
-
-/// Code shipped with a model that runs when the model is loaded.
-const REMOTE_CODE: Compliance = Compliance {
-    cwe: &["CWE-94", "CWE-829"],
-    owasp_ml: &["ML06:2023"],
-    owasp_llm: &["LLM03:2025"],
-    atlas: &["AML.T0010.003", "AML.T0011.000", "AML.M0016"],
-    eu_ai_act: &["Art. 15(5)", "Annex IV 2(h)"],
-    nist_ai_rmf: &["MEASURE 2.7", "MANAGE 3.2", "GOVERN 6.1"],
-    iso_42001: &["A.10.3", "A.6.2.4"],
-};
 
 /// Commands and dynamic code in Python shipped with a model.
 const CODE_INJECTION: Compliance = Compliance {
