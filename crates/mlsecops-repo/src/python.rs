@@ -7,7 +7,8 @@
 //!
 //! ruff's parser has no recursion limit, so a cheap lexical pre-scan estimates the nesting depth
 //! first and refuses sources beyond [`Limits::max_estimated_nesting`]; parsing, walking and
-//! dropping the tree run on a dedicated thread with a [`Limits::stack_bytes`] stack.
+//! dropping the tree run on a worker thread with a [`Limits::stack_bytes`] stack (one
+//! long-lived worker per calling thread).
 
 use std::collections::{HashMap, HashSet};
 
@@ -153,22 +154,95 @@ where
         return analysis;
     }
     let limits = *limits;
-    let worker = std::thread::Builder::new()
-        .name("mlsecops-python".into())
-        .stack_size(limits.stack_bytes)
-        .spawn(move || parse_and_check(&text, &limits, ids, check));
-    match worker.map(std::thread::JoinHandle::join) {
-        Ok(Ok(inner)) => analysis.absorb(inner),
-        Ok(Err(_)) => analysis.fail(Observation::new(
+    match big_stack::run(limits.stack_bytes, move || {
+        parse_and_check(&text, &limits, ids, check)
+    }) {
+        Ok(inner) => analysis.absorb(inner),
+        Err(big_stack::Failure::Panicked) => analysis.fail(Observation::new(
             ids.limit,
             "the Python parser failed on this source; not analysed",
         )),
-        Err(e) => analysis.fail(Observation::new(
+        Err(big_stack::Failure::Spawn(e)) => analysis.fail(Observation::new(
             ids.limit,
             format!("could not start the Python analysis thread: {e}"),
         )),
     }
     analysis
+}
+
+/// One long-lived worker thread with a large stack per calling thread, so that parsing many
+/// small sources (notebook cells) does not pay for a thread spawn each time. A job that
+/// panics takes its worker down; the next job starts a fresh one.
+mod big_stack {
+    use std::cell::RefCell;
+    use std::sync::mpsc;
+
+    type Job = Box<dyn FnOnce() + Send>;
+
+    /// Why a job produced no result.
+    pub(super) enum Failure {
+        /// The job panicked (the worker is replaced).
+        Panicked,
+        /// No worker thread could be started.
+        Spawn(std::io::Error),
+    }
+
+    struct Worker {
+        stack: usize,
+        jobs: mpsc::Sender<Job>,
+    }
+
+    thread_local! {
+        static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    }
+
+    fn start(stack: usize) -> std::io::Result<Worker> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("mlsecops-python".into())
+            .stack_size(stack)
+            .spawn(move || {
+                while let Ok(job) = queue.recv() {
+                    job();
+                }
+            })?;
+        Ok(Worker { stack, jobs })
+    }
+
+    /// Runs `job` on this thread's worker (a thread with `stack` bytes of stack).
+    pub(super) fn run<T, F>(stack: usize, job: F) -> Result<T, Failure>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (done, result) = mpsc::channel::<T>();
+        let boxed: Job = Box::new(move || {
+            let _ = done.send(job());
+        });
+        WORKER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let mut pending = Some(boxed);
+            // A worker that died outside a job refuses the send: start one fresh worker.
+            for _ in 0..2 {
+                let Some(job) = pending.take() else { break };
+                if slot.as_ref().is_none_or(|w| w.stack != stack) {
+                    *slot = Some(start(stack).map_err(Failure::Spawn)?);
+                }
+                if let Some(worker) = slot.as_ref()
+                    && let Err(mpsc::SendError(job)) = worker.jobs.send(job)
+                {
+                    pending = Some(job);
+                    *slot = None;
+                }
+            }
+            let outcome = result.recv().map_err(|_| Failure::Panicked);
+            if outcome.is_err() {
+                // A panic unwound the worker's loop: start a new one next time.
+                *slot = None;
+            }
+            outcome
+        })
+    }
 }
 
 fn parse_and_check<F>(text: &str, limits: &Limits, ids: DriverIds, check: F) -> FormatAnalysis
