@@ -472,8 +472,7 @@ impl Shared {
             let Some(bytes) = read_small(&m.path, pydeps::MAX_MANIFEST_BYTES) else {
                 continue;
             };
-            let text = String::from_utf8_lossy(&bytes);
-            for req in pydeps::parse(file_name_of(&m.rel), &text) {
+            for req in pydeps::parse(file_name_of(&m.rel), &bytes, m.path.parent()) {
                 let purl = req.purl();
                 let entry = self.libraries.entry(purl.clone()).or_insert_with(|| {
                     let mut properties = Vec::new();
