@@ -161,6 +161,9 @@ enum ColorChoice {
     Never,
 }
 
+/// Stack of each scan worker thread: the Python analysis needs 64 MiB to run inline.
+const WORKER_STACK_BYTES: usize = 80 << 20;
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse::<Severity>().map_err(|e| e.to_string())
 }
@@ -229,12 +232,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
+    // Worker threads get a large (virtual, lazily committed) stack so the recursive parsers
+    // (Python, templates) run inline on them instead of on a helper thread.
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK_BYTES);
     if let Some(threads) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .build_global()
-            .context("configuring the worker pool")?;
+        pool = pool.num_threads(threads.max(1));
     }
+    pool.build_global().context("configuring the worker pool")?;
     let config = config_cmd::for_scan(args.config.as_deref(), args.no_config, &args.paths)?;
     let mut options = ScanOptions::default();
     if let Some(depth) = config.as_ref().and_then(|c| c.scan.max_depth) {

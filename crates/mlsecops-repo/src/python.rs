@@ -7,8 +7,8 @@
 //!
 //! ruff's parser has no recursion limit, so a cheap lexical pre-scan estimates the nesting depth
 //! first and refuses sources beyond [`Limits::max_estimated_nesting`]; parsing, walking and
-//! dropping the tree run on a worker thread with a [`Limits::stack_bytes`] stack (one
-//! long-lived worker per calling thread).
+//! dropping the tree run inline when the calling thread has [`Limits::stack_bytes`] of stack
+//! left, else on a worker thread with such a stack (one long-lived worker per calling thread).
 
 use std::collections::{HashMap, HashSet};
 
@@ -154,9 +154,21 @@ where
         return analysis;
     }
     let limits = *limits;
-    match big_stack::run(limits.stack_bytes, move || {
-        parse_and_check(&text, &limits, ids, check)
-    }) {
+    // On a thread that already has the stack the parser may need (the scanner's worker
+    // threads), run inline: handing each small source (a notebook cell) to another thread
+    // costs more than parsing it.
+    let inline = stacker::remaining_stack().is_some_and(|left| left >= limits.stack_bytes);
+    let outcome = if inline {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parse_and_check(&text, &limits, ids, check)
+        }))
+        .map_err(|_| big_stack::Failure::Panicked)
+    } else {
+        big_stack::run(limits.stack_bytes, move || {
+            parse_and_check(&text, &limits, ids, check)
+        })
+    };
+    match outcome {
         Ok(inner) => analysis.absorb(inner),
         Err(big_stack::Failure::Panicked) => analysis.fail(Observation::new(
             ids.limit,
