@@ -16,7 +16,14 @@ pub(crate) struct PolicyArgs {
     /// `warn*` warn (packages `main` and `mlsecops.*`; see docs/policy.md).
     #[arg(long = "policy", value_name = "DIR")]
     policy: Vec<PathBuf>,
-    /// Do not evaluate the built-in default policy (only --policy / config policies).
+    #[command(flatten)]
+    gate: GateArgs,
+}
+
+/// How a policy gate is evaluated: shared by `mlsecops scan` and `mlsecops policy eval`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GateArgs {
+    /// Do not evaluate the built-in default policy (only the given / config policies).
     #[arg(long)]
     no_default_policy: bool,
     /// Policy warnings fail the run too (exit 1).
@@ -25,9 +32,22 @@ pub(crate) struct PolicyArgs {
     /// JSON object merged into the policies' `data` (repeatable).
     #[arg(long, value_name = "FILE")]
     policy_data: Vec<PathBuf>,
-    /// Accept Rego v0 syntax (pre-OPA-1.0 policies) in --policy files.
+    /// Accept Rego v0 syntax (pre-OPA-1.0 policies).
     #[arg(long)]
     rego_v0: bool,
+}
+
+impl GateArgs {
+    /// The policies of `dirs`, with the built-in default policy unless switched off.
+    fn load(&self, dirs: &[PathBuf]) -> Result<PolicySet> {
+        load(
+            dirs,
+            !self.no_default_policy,
+            false,
+            &self.policy_data,
+            self.rego_v0,
+        )
+    }
 }
 
 /// `mlsecops policy` subcommands.
@@ -74,18 +94,8 @@ pub(crate) struct EvalArgs {
     /// Policy files or directories (recursive), evaluated with the built-in default policy.
     #[arg(value_name = "DIR")]
     dirs: Vec<PathBuf>,
-    /// Do not evaluate the built-in default policy.
-    #[arg(long)]
-    no_default_policy: bool,
-    /// Warnings fail too (exit 1).
-    #[arg(long)]
-    fail_on_warn: bool,
-    /// JSON object merged into `data` (repeatable).
-    #[arg(long, value_name = "FILE")]
-    policy_data: Vec<PathBuf>,
-    /// Accept Rego v0 syntax.
-    #[arg(long)]
-    rego_v0: bool,
+    #[command(flatten)]
+    gate: GateArgs,
 }
 
 /// Runs `mlsecops policy …`.
@@ -167,17 +177,11 @@ fn eval(args: &EvalArgs) -> Result<ExitCode> {
             args.input.display()
         )
     })?;
-    let mut set = load(
-        &args.dirs,
-        !args.no_default_policy,
-        false,
-        &args.policy_data,
-        args.rego_v0,
-    )?;
+    let mut set = args.gate.load(&args.dirs)?;
     if set.sources().is_empty() {
         anyhow::bail!("no policies to evaluate (give DIR or drop --no-default-policy)");
     }
-    let policy = set.gate(&report, args.fail_on_warn)?;
+    let policy = set.gate(&report, args.gate.fail_on_warn)?;
     let mut json = serde_json::to_string_pretty(&policy).context("serialising results")?;
     json.push('\n');
     crate::write_stdout(&json)?;
@@ -203,21 +207,16 @@ pub(crate) fn apply(
         .map(|c| c.policy.paths.iter().map(|p| c.base_dir.join(p)).collect())
         .unwrap_or_default();
     dirs.extend(args.policy.iter().cloned());
-    if args.no_default_policy && dirs.is_empty() {
-        if args.fail_on_warn || !args.policy_data.is_empty() {
+    let gate = &args.gate;
+    if gate.no_default_policy && dirs.is_empty() {
+        if gate.fail_on_warn || !gate.policy_data.is_empty() {
             anyhow::bail!("--no-default-policy without --policy leaves no policy to evaluate");
         }
         return Ok(());
     }
-    let mut set = load(
-        &dirs,
-        !args.no_default_policy,
-        false,
-        &args.policy_data,
-        args.rego_v0,
-    )?;
-    let policy = set.gate(report, args.fail_on_warn)?;
-    if !dirs.is_empty() || !policy.results.is_empty() || args.fail_on_warn {
+    let mut set = gate.load(&dirs)?;
+    let policy = set.gate(report, gate.fail_on_warn)?;
+    if !dirs.is_empty() || !policy.results.is_empty() || gate.fail_on_warn {
         report.policy = Some(policy);
     }
     Ok(())
